@@ -1,0 +1,45 @@
+"""Devices: where a tensor's memory lives. Each device type maps to a backend (array namespace)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Device:
+    """A device such as 'cpu' or 'cuda:0'."""
+
+    type: str
+    index: int | None = None
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
+
+    @property
+    def backend(self):
+        from ..backend import get_backend
+
+        return get_backend(self.type)
+
+
+cpu = Device("cpu")
+
+
+def as_device(d) -> Device:
+    """Accept a Device or a string such as 'cpu' or 'cuda:1'."""
+    if isinstance(d, Device):
+        return d
+    if d is None:
+        return cpu
+    if isinstance(d, str):
+        kind, _, idx = d.partition(":")
+        from ..backend import get_backend
+
+        get_backend(kind)  # raises a clear error for an unknown device type
+        if kind == "cpu":
+            return cpu
+        return Device(kind, int(idx) if idx else 0)
+    raise TypeError(f"expected a device such as 'cpu' or 'cuda:0', got {d!r}")

@@ -1,0 +1,116 @@
+"""Forward-mode tangents tagged by level, so nested transforms never confuse perturbations.
+
+A tensor's `_tangents` maps a level to its tangent. At level L an op sees its inputs with level L
+stripped (their other levels intact), so the tangent it computes for L carries derivatives for
+the other levels but never an L-perturbation of itself: the classic d/dx [x * d/dy (x + y)] = 1."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from .grad_mode import is_grad_enabled
+from .primitive import Primitive, bind
+from .tensor import Node, Tensor
+
+_active: list[int] = []  # the levels open now, innermost last
+_counter = itertools.count(1)
+
+
+def enter_level() -> int:
+    level = next(_counter)
+    _active.append(level)
+    return level
+
+
+def exit_level(level: int) -> None:
+    if not _active or _active[-1] != level:
+        raise RuntimeError(f"dual level {level} closed out of order (open: {_active})")
+    _active.pop()
+
+
+def current_level() -> int | None:
+    return _active[-1] if _active else None
+
+
+def top_level(xs) -> int | None:
+    """The innermost open level at which any input carries a tangent, or None."""
+    if not _active:
+        return None
+    best = None
+    for x in xs:
+        if x._tangents:
+            for level in x._tangents:
+                if level in _active and (best is None or level > best):
+                    best = level
+    return best
+
+
+@dataclass(frozen=True)
+class Alias(Primitive):
+    """y = x, sharing memory (copy=False) or not (copy=True);  dy = dx."""
+
+    copy: bool = False
+
+    def forward(self, xp, x):
+        return x.copy() if self.copy else x
+
+    def vjp(self, g, y, x):
+        return (g,)
+
+    def jvp(self, t, y, x):
+        return t[0]
+
+
+def alias(x: Tensor, tangents: dict | None) -> Tensor:
+    """A new tensor sharing x's memory and tape position, with the given tangents."""
+    out = Tensor._make(x._data, x._device)
+    if x._requires_grad and is_grad_enabled():
+        out._requires_grad = True
+        out._node = Node(Alias(), (x,))
+    out._tangents = tangents or None
+    return out
+
+
+def strip(x: Tensor, level: int) -> Tensor:
+    """x without its tangent at `level` (other levels kept)."""
+    if not x._tangents or level not in x._tangents:
+        return x
+    return alias(x, {k: v for k, v in x._tangents.items() if k != level})
+
+
+def with_tangent(x: Tensor, level: int, tangent: Tensor | None) -> Tensor:
+    """x (aliased) carrying `tangent` at `level`."""
+    tangents = dict(x._tangents or {})
+    if tangent is None:
+        tangents.pop(level, None)
+    else:
+        if tangent.shape != x.shape:
+            raise ValueError(f"tangent shape {tangent.shape} does not match primal {x.shape}")
+        tangents[level] = tangent
+    return alias(x, tangents)
+
+
+def tangent_of(x: Tensor, level: int) -> Tensor | None:
+    return x._tangents.get(level) if x._tangents else None
+
+
+def bind_at_level(prim: Primitive, xs, level: int) -> Tensor:
+    primals = [strip(x, level) for x in xs]
+    out = bind(prim, *primals)
+    if not prim.differentiable or out._data.dtype.kind != "f":
+        return out
+    from ..ops.creation import zeros_like
+
+    tangents = []
+    for x, p in zip(xs, primals):
+        t = tangent_of(x, level)
+        if t is None and p._data.dtype.kind == "f":
+            t = zeros_like(p)
+        tangents.append(t)
+    t_out = prim.jvp(tuple(tangents), out, *primals)
+    if t_out is None:
+        return out
+    if out._tangents is None:
+        out._tangents = {}
+    out._tangents[level] = t_out
+    return out

@@ -1,0 +1,86 @@
+"""The Primitive base class, the registry of primitives, and bind(): running one on tensors.
+
+A primitive holds three rules side by side: `forward` on raw arrays through the namespace `xp`,
+and `vjp` / `jvp` written with wonderland's own ops so that they can be differentiated again.
+bind() runs forward, records a tape node for reverse mode, and carries forward-mode tangents."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from .grad_mode import is_grad_enabled
+from .tensor import Node, Tensor
+
+REGISTRY: dict[str, type[Primitive]] = {}
+
+
+class Primitive:
+    """Base of every primitive. Subclasses are frozen dataclasses whose fields are op parameters.
+
+    vjp(g, y, *xs) returns one cotangent (or None) per input; an input that does not require
+    grad may get None, and rules may look at `x.requires_grad` to skip work for constants.
+    jvp(t, y, *xs) gets one tangent per input (zeros where an input has none, None for inputs
+    that are not floating point) and returns the output's tangent."""
+
+    differentiable: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__name__.startswith("_"):
+            if cls.__name__ in REGISTRY:
+                raise TypeError(f"two primitives are named {cls.__name__}")
+            REGISTRY[cls.__name__] = cls
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def forward(self, xp, *xs):
+        raise NotImplementedError
+
+    def vjp(self, g, y, *xs):
+        raise NotImplementedError(f"{self.name} has no vjp rule")
+
+    def jvp(self, t, y, *xs):
+        raise NotImplementedError(f"{self.name} has no jvp rule")
+
+    def output_device(self, device):
+        """Where the output lives: with the inputs, except for primitives that move data."""
+        return device
+
+    def __call__(self, *xs: Tensor) -> Tensor:
+        return bind(self, *xs)
+
+
+def bind(prim: Primitive, *xs: Tensor) -> Tensor:
+    """Apply a primitive to tensors: forward, then the tape node, then any tangents."""
+    level = dual.top_level(xs)
+    if level is not None:
+        return dual.bind_at_level(prim, xs, level)
+    device = xs[0]._device
+    for x in xs[1:]:
+        if x._device != device:
+            raise RuntimeError(f"{prim.name}: expected all tensors on one device, "
+                               f"got {device} and {x._device}")
+    for hook in _observers:
+        hook(prim, xs)
+    data = prim.forward(device.backend.xp, *[x._data for x in xs])
+    out_device = prim.output_device(device)
+    xp = out_device.backend.xp
+    if data.__class__ is not xp.ndarray:  # NumPy returns scalars, not 0-d arrays, from 0-d math
+        data = xp.asarray(data)
+    out = Tensor._make(data, out_device)
+    if prim.differentiable and out._data.dtype.kind == "f" and is_grad_enabled():
+        for x in xs:
+            if x._requires_grad:
+                out._requires_grad = True
+                out._node = Node(prim, xs)
+                break
+    return out
+
+
+# Functions called with (prim, inputs) at every bind: used by tests and anomaly detection to see
+# which primitives a computation runs.
+_observers: list = []
+
+
+from . import dual  # noqa: E402  (dual needs bind and Primitive defined above)

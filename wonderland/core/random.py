@@ -1,0 +1,48 @@
+"""Random state: a Generator object and the default one that wl.manual_seed resets."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Generator:
+    """A source of random numbers (NumPy's PCG64), passed as `generator=` for explicit control."""
+
+    def __init__(self, seed: int | None = None):
+        self.manual_seed(seed if seed is not None else np.random.SeedSequence().entropy)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self.seed = int(seed)
+        self.np = np.random.Generator(np.random.PCG64(self.seed))
+        return self
+
+    def initial_seed(self) -> int:
+        return self.seed
+
+    def get_state(self) -> dict:
+        return self.np.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.np.bit_generator.state = state
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reset the default generator so that later random calls repeat exactly."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator from fresh entropy and return that seed."""
+    s = int(np.random.SeedSequence().entropy % (2**63))
+    default_generator.manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_generator(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator).np

@@ -1,0 +1,273 @@
+"""The Tensor: an array on a device, plus what autodiff needs (its tape node, tangents, grad).
+
+Math methods and operators (x.exp(), x @ y, x[idx] ...) are attached by wonderland.ops, which
+defines them; this file holds only what a tensor is."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtype as dt
+from .device import Device, as_device, cpu
+from .grad_mode import is_grad_enabled
+
+
+class Node:
+    """A tape entry: the primitive that made a tensor and the tensors it read.
+
+    `inputs` is set to None once backward has consumed the node without retain_graph, which both
+    frees the saved tensors and lets a second backward say clearly what went wrong."""
+
+    __slots__ = ("prim", "inputs")
+
+    def __init__(self, prim, inputs):
+        self.prim = prim
+        self.inputs = inputs
+
+
+class Tensor:
+    """An n-dimensional array with reverse- and forward-mode automatic differentiation."""
+
+    __slots__ = ("_data", "_device", "_requires_grad", "grad", "_node", "_tangents",
+                 "_retains_grad", "_hooks", "__weakref__")
+    __array_priority__ = 1000  # so numpy_array * tensor calls Tensor.__rmul__
+
+    def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
+        Tensor._init(self, _to_array(data, dtype), as_device(device))
+        if requires_grad:
+            self.requires_grad = True
+
+    def _init(self, data, device: Device):
+        self._data = data
+        self._device = device
+        self._requires_grad = False
+        self.grad = None
+        self._node = None
+        self._tangents = None
+        self._retains_grad = False
+        self._hooks = None
+
+    @staticmethod
+    def _make(data, device: Device = cpu) -> Tensor:
+        """Wrap a backend array without copying or checking (the fast path for op outputs)."""
+        t = object.__new__(Tensor)
+        Tensor._init(t, data, device)
+        return t
+
+    # --- what it is ---------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def dtype(self) -> dt.DType:
+        return dt.from_numpy(self._data.dtype)
+
+    @property
+    def device(self) -> Device:
+        return self._device
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # --- leaving the framework ----------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (shares memory on the CPU; refuses if grad is recorded)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy(): tensor requires grad; call .detach().numpy() instead")
+        return self._device.backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._device.backend.to_numpy(self._data)
+        return a if dtype is None else a.astype(dtype)
+
+    def item(self):
+        if self.numel() != 1:
+            raise ValueError(f"item(): expected a tensor with one element, got shape {self.shape}")
+        return self._device.backend.to_numpy(self._data).reshape(()).item()
+
+    def tolist(self):
+        return self._device.backend.to_numpy(self._data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind != 1 or self.numel() != 1:
+            raise TypeError("only one-element integer tensors can be used as an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # --- autodiff state -----------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self._node is not None:
+            raise RuntimeError("requires_grad can only be changed on leaf tensors; "
+                               "use .detach() to get a new leaf")
+        if flag and not self.is_floating_point:
+            raise RuntimeError(f"only floating point tensors can require gradients, "
+                               f"got dtype {self.dtype.name}")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, flag: bool = True) -> Tensor:
+        self.requires_grad = flag
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self):
+        return None if self._node is None else self._node.prim
+
+    def detach(self) -> Tensor:
+        """The same values (shared memory), cut from the tape and from forward-mode tangents."""
+        return Tensor._make(self._data, self._device)
+
+    def retain_grad(self) -> None:
+        """Keep .grad on this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces it.
+
+        Returns a handle whose remove() unregisters the hook."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require grad")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _HookHandle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's .grad (see wonderland.autodiff.reverse)."""
+        from ..autodiff.reverse import backward
+
+        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+    # --- devices ------------------------------------------------------------------------------
+    def to(self, device=None, dtype=None) -> Tensor:
+        """Move to a device and/or cast to a dtype; returns self when nothing changes."""
+        if isinstance(device, (dt.DType, type)) and dtype is None:
+            device, dtype = None, device
+        out = self
+        if dtype is not None and dt.as_dtype(dtype) is not self.dtype:
+            out = out.type(dtype)
+        if device is not None and as_device(device) != self._device:
+            from ..ops.device import to_device
+
+            out = to_device(out, as_device(device))
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    # --- printing -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        a = self._device.backend.to_numpy(self._data)
+        body = np.array2string(a, separator=", ", precision=4, prefix="tensor(",
+                               threshold=1000, edgeitems=3)
+        extras = []
+        if self._device.type != "cpu":
+            extras.append(f"device='{self._device}'")
+        default = {dt.get_default_dtype().name, "int64", "bool"}
+        if self.dtype.name not in default or a.size == 0:
+            extras.append(f"dtype={self.dtype.name}")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{type(self._node.prim).__name__}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        if self._tangents:
+            extras.append("dual")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Turn Python data or arrays into a NumPy array with wonderland's dtype defaults."""
+    if isinstance(data, Tensor):
+        arr = data._device.backend.to_numpy(data._data)
+    elif isinstance(data, (list, tuple)) and _has_tensors(data):
+        arr = np.array(_untensor(data))
+    else:
+        arr = np.asarray(data)
+    if dtype is not None:
+        return np.array(arr, dtype=dt.as_dtype(dtype).np_dtype)  # always a copy, as torch.tensor
+    if arr.dtype.kind == "f":
+        # Python floats become the default dtype; NumPy float arrays keep their own width.
+        want = dt.get_default_dtype().np_dtype if not isinstance(data, np.ndarray) else arr.dtype
+    elif arr.dtype.kind in "iu":
+        want = arr.dtype if isinstance(data, np.ndarray) else np.dtype(np.int64)
+    elif arr.dtype.kind == "b":
+        want = arr.dtype
+    else:
+        raise TypeError(f"cannot make a tensor from data of type {arr.dtype} "
+                        f"({type(data).__name__}); expected numbers")
+    dt.from_numpy(want)  # rejects NumPy dtypes with no wonderland equivalent (e.g. uint32)
+    return np.array(arr, dtype=want)
+
+
+def _has_tensors(seq) -> bool:
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _has_tensors(x))
+               for x in seq)
+
+
+def _untensor(seq):
+    return [x.item() if isinstance(x, Tensor) and x.ndim == 0
+            else (x.tolist() if isinstance(x, Tensor) else
+                  (_untensor(x) if isinstance(x, (list, tuple)) else x)) for x in seq]
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+__all__ = ["Tensor", "Node", "is_tensor", "is_grad_enabled"]

@@ -1,0 +1,131 @@
+"""The primitives, one class each with forward, vjp and jvp, and the public functions on them."""
+from . import methods
+from .binary import add, div, maximum, minimum, mul, pow, sub, where
+from .compare import (
+                      allclose,
+                      eq,
+                      equal,
+                      ge,
+                      gt,
+                      isfinite,
+                      isinf,
+                      isnan,
+                      le,
+                      logical_and,
+                      logical_not,
+                      logical_or,
+                      logical_xor,
+                      lt,
+                      ne,
+)
+from .creation import (
+                      arange,
+                      as_tensor,
+                      empty,
+                      empty_like,
+                      eye,
+                      from_numpy,
+                      full,
+                      full_like,
+                      linspace,
+                      ones,
+                      ones_like,
+                      rand,
+                      rand_like,
+                      randint,
+                      randint_like,
+                      randn,
+                      randn_like,
+                      randperm,
+                      tensor,
+                      zeros,
+                      zeros_like,
+)
+from .device import to_device
+from .einsum import einsum
+from .index import (
+                      gather,
+                      getitem,
+                      index_put,
+                      index_select,
+                      masked_fill,
+                      one_hot,
+                      scatter_add,
+                      take_along_dim,
+                      tril,
+                      triu,
+)
+from .linalg import bmm, dot, matmul, mm, outer
+from .pad import pad
+from .reduce import (
+                      all,
+                      amax,
+                      amin,
+                      any,
+                      argmax,
+                      argmin,
+                      count_nonzero,
+                      cumsum,
+                      logsumexp,
+                      max,
+                      mean,
+                      min,
+                      prod,
+                      std,
+                      sum,
+                      var,
+)
+from .rounding import ceil, floor, floor_divide, remainder, round, trunc
+from .shape import (
+                      broadcast_tensors,
+                      broadcast_to,
+                      cat,
+                      chunk,
+                      concatenate,
+                      expand,
+                      flatten,
+                      flip,
+                      movedim,
+                      narrow,
+                      permute,
+                      repeat,
+                      repeat_interleave,
+                      reshape,
+                      roll,
+                      split,
+                      squeeze,
+                      stack,
+                      t,
+                      tile,
+                      transpose,
+                      unbind,
+                      unflatten,
+                      unsqueeze,
+                      view,
+)
+from .strided import as_strided, unfold
+from .unary import (
+                      abs,
+                      cast,
+                      clamp,
+                      clip,
+                      cos,
+                      erf,
+                      exp,
+                      expm1,
+                      log,
+                      log1p,
+                      neg,
+                      relu,
+                      rsqrt,
+                      sigmoid,
+                      sign,
+                      sin,
+                      sqrt,
+                      tan,
+                      tanh,
+)
+
+methods.install()
+
+__all__ = [n for n in dir() if not n.startswith("_") and n != "methods"]

@@ -1,0 +1,195 @@
+"""Elementwise functions of two tensors (add ... pow, maximum) and where(cond, a, b).
+
+The public functions promote dtypes and broadcast first, so every primitive here sees inputs
+of one shape and one dtype; BroadcastTo's vjp is the only place broadcasting is undone."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.primitive import Primitive
+from ..core.tensor import Tensor
+from ._convert import broadcast_all, promote_args
+
+
+@dataclass(frozen=True)
+class Add(Primitive):
+    """y = a + b;  dy = da + db"""
+
+    def forward(self, xp, a, b):
+        return a + b
+
+    def vjp(self, g, y, a, b):
+        return g, g
+
+    def jvp(self, t, y, a, b):
+        return t[0] + t[1]
+
+
+@dataclass(frozen=True)
+class Sub(Primitive):
+    """y = a - b;  dy = da - db"""
+
+    def forward(self, xp, a, b):
+        return a - b
+
+    def vjp(self, g, y, a, b):
+        return g, (-g if b.requires_grad else None)
+
+    def jvp(self, t, y, a, b):
+        return t[0] - t[1]
+
+
+@dataclass(frozen=True)
+class Mul(Primitive):
+    """y = a b;  dy = b da + a db"""
+
+    def forward(self, xp, a, b):
+        return a * b
+
+    def vjp(self, g, y, a, b):
+        return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+    def jvp(self, t, y, a, b):
+        return t[0] * b + a * t[1]
+
+
+@dataclass(frozen=True)
+class Div(Primitive):
+    """y = a / b;  dy = da / b - y db / b"""
+
+    def forward(self, xp, a, b):
+        return a / b
+
+    def vjp(self, g, y, a, b):
+        ga = g / b if a.requires_grad else None
+        gb = -(g * y) / b if b.requires_grad else None
+        return ga, gb
+
+    def jvp(self, t, y, a, b):
+        return (t[0] - y * t[1]) / b
+
+
+@dataclass(frozen=True)
+class Pow(Primitive):
+    """y = a^b;  dy = b a^(b-1) da + y log(a) db (the db term is 0 where a = 0)"""
+
+    def forward(self, xp, a, b):
+        return xp.power(a, b)
+
+    def _dbase(self, y, a, b):
+        return b * a ** (b - 1)
+
+    def _dexp(self, y, a):
+        safe = where(a == 0, 1, a)  # log(0) would poison the product with -inf * 0
+        return y * safe.log()
+
+    def vjp(self, g, y, a, b):
+        ga = g * self._dbase(y, a, b) if a.requires_grad else None
+        gb = g * self._dexp(y, a) if b.requires_grad else None
+        return ga, gb
+
+    def jvp(self, t, y, a, b):
+        return t[0] * self._dbase(y, a, b) + t[1] * self._dexp(y, a)
+
+
+class _Extremum(Primitive):
+    """Shared rule of maximum and minimum: the winner takes the gradient, ties split it evenly."""
+
+    def _shares(self, y, a, b):
+        half = (a == b).to(y.dtype) * 0.5
+        wins_a = (a == y).to(y.dtype) - half  # a == y covers both a wins and ties
+        return wins_a, 1 - wins_a
+
+    def vjp(self, g, y, a, b):
+        sa, sb = self._shares(y, a, b)
+        return g * sa, g * sb
+
+    def jvp(self, t, y, a, b):
+        sa, sb = self._shares(y, a, b)
+        return t[0] * sa + t[1] * sb
+
+
+@dataclass(frozen=True)
+class Maximum(_Extremum):
+    """y = max(a, b) elementwise;  dy = da where a > b, db where b > a, (da + db)/2 on ties"""
+
+    def forward(self, xp, a, b):
+        return xp.maximum(a, b)
+
+
+@dataclass(frozen=True)
+class Minimum(_Extremum):
+    """y = min(a, b) elementwise;  dy = da where a < b, db where b < a, (da + db)/2 on ties"""
+
+    def forward(self, xp, a, b):
+        return xp.minimum(a, b)
+
+
+@dataclass(frozen=True)
+class Where(Primitive):
+    """y = a where cond else b;  dy = where(cond, da, db)"""
+
+    def forward(self, xp, cond, a, b):
+        return xp.where(cond, a, b)
+
+    def vjp(self, g, y, cond, a, b):
+        zero = g * 0
+        return (None, where(cond, g, zero) if a.requires_grad else None,
+                where(cond, zero, g) if b.requires_grad else None)
+
+    def jvp(self, t, y, cond, a, b):
+        return where(cond, t[1], t[2])
+
+
+def _binary(prim: Primitive, name: str):
+    def op(a, b) -> Tensor:
+        return prim(*broadcast_all(name, *promote_args(name, a, b)))
+
+    op.__name__ = name
+    op.__doc__ = type(prim).__doc__
+    return op
+
+
+add = _binary(Add(), "add")
+sub = _binary(Sub(), "sub")
+mul = _binary(Mul(), "mul")
+maximum = _binary(Maximum(), "maximum")
+minimum = _binary(Minimum(), "minimum")
+_div = _binary(Div(), "div")
+_pow = _binary(Pow(), "pow")
+
+
+def div(a, b, rounding_mode: str | None = None) -> Tensor:
+    """True division (integers give floats), or 'floor' / 'trunc' rounding as in PyTorch."""
+    a, b = promote_args("div", a, b)
+    if rounding_mode is None:
+        if not a.is_floating_point:
+            from ..core.dtype import get_default_dtype
+            from .unary import cast
+
+            a, b = cast(a, get_default_dtype()), cast(b, get_default_dtype())
+        return _div(a, b)
+    from .rounding import floor_divide, trunc_divide
+
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        return trunc_divide(a, b)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+def pow(a, b) -> Tensor:  # noqa: A001  (the tensor method's name)
+    """a ** b elementwise; the exponent may be a tensor (its gradient is y log a)."""
+    return _pow(a, b)
+
+
+def where(cond, a, b) -> Tensor:
+    """Elementwise choice: a where cond is true, else b (numbers allowed for a and b)."""
+    if not isinstance(cond, Tensor) or cond.dtype.name != "bool":
+        raise TypeError("where: condition must be a bool tensor")
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        from .creation import tensor
+
+        a = tensor(a, device=cond.device)
+    a, b = promote_args("where", a, b)
+    return Where()(*broadcast_all("where", cond, a, b))

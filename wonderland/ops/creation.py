@@ -1,0 +1,161 @@
+"""Making tensors: from data, filled, ranges, identity, random, and the *_like variants."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import dtype as dt
+from ..core.device import as_device
+from ..core.random import Generator, get_generator
+from ..core.tensor import Tensor, _to_array
+
+
+def _shape(size) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    shape = tuple(int(s) for s in size)
+    if any(s < 0 for s in shape):
+        raise ValueError(f"negative dimension in shape {shape}")
+    return shape
+
+
+def _place(arr: np.ndarray, device, requires_grad: bool) -> Tensor:
+    device = as_device(device)
+    t = Tensor._make(device.backend.from_numpy(arr), device)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _float(dtype) -> np.dtype:
+    return (dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)).np_dtype
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of `data` (floats default to float32, ints to int64)."""
+    return _place(_to_array(data, dtype), device, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` if it already is a tensor of that dtype and device, else a new tensor."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with a NumPy array (its dtype kept)."""
+    dt.from_numpy(a.dtype)
+    return Tensor._make(a)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    d = dt.as_dtype(dtype) if dtype is not None else dt.scalar_dtype(fill_value)
+    return _place(np.full(_shape((size,) if isinstance(size, int) else size), fill_value,
+                          dtype=d.np_dtype), device, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place(np.zeros(_shape(size), dtype=_float(dtype)), device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place(np.ones(_shape(size), dtype=_float(dtype)), device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place(np.empty(_shape(size), dtype=_float(dtype)), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None,
+        requires_grad: bool = False) -> Tensor:
+    return _place(np.eye(n, m, dtype=_float(dtype)), device, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from start (inclusive) to end (exclusive); integer unless an argument is a float."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in (start, end, step))
+        d = dt.get_default_dtype() if is_float else dt.int64
+    else:
+        d = dt.as_dtype(dtype)
+    return _place(np.arange(start, end, step).astype(d.np_dtype), device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype=None, device=None,
+             requires_grad: bool = False) -> Tensor:
+    return _place(np.linspace(start, end, steps).astype(_float(dtype)), device, requires_grad)
+
+
+def rand(*size, generator: Generator | None = None, dtype=None, device=None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform on [0, 1)."""
+    a = get_generator(generator).random(_shape(size)).astype(_float(dtype))
+    return _place(a, device, requires_grad)
+
+
+def randn(*size, generator: Generator | None = None, dtype=None, device=None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal."""
+    a = get_generator(generator).standard_normal(_shape(size)).astype(_float(dtype))
+    return _place(a, device, requires_grad)
+
+
+def randint(low: int, high: int | None = None, size=(), generator: Generator | None = None,
+            dtype=None, device=None) -> Tensor:
+    """Integers uniform on [low, high) (or [0, low) when high is omitted)."""
+    if high is None:
+        low, high = 0, low
+    d = dt.int64 if dtype is None else dt.as_dtype(dtype)
+    a = get_generator(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
+                                                                 else size)).astype(d.np_dtype)
+    return _place(a, device, False)
+
+
+def randperm(n: int, generator: Generator | None = None, device=None) -> Tensor:
+    return _place(get_generator(generator).permutation(n).astype(np.int64), device, False)
+
+
+def zeros_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape, dtype and device of x."""
+    return _place_like(x, np.zeros, dtype, device, requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape, dtype and device of x."""
+    return _place_like(x, np.ones, dtype, device, requires_grad)
+
+
+def empty_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place_like(x, np.empty, dtype, device, requires_grad)
+
+
+def full_like(x: Tensor, fill_value, dtype=None, device=None,
+              requires_grad: bool = False) -> Tensor:
+    return full(x.shape, fill_value, dtype=dtype or x.dtype, device=device or x.device,
+                requires_grad=requires_grad)
+
+
+def rand_like(x: Tensor, generator: Generator | None = None, dtype=None, device=None) -> Tensor:
+    return rand(x.shape, generator=generator, dtype=dtype or x.dtype, device=device or x.device)
+
+
+def randn_like(x: Tensor, generator: Generator | None = None, dtype=None, device=None) -> Tensor:
+    return randn(x.shape, generator=generator, dtype=dtype or x.dtype, device=device or x.device)
+
+
+def randint_like(x: Tensor, low: int, high: int | None = None,
+                 generator: Generator | None = None, dtype=None) -> Tensor:
+    return randint(low, high, x.shape, generator=generator, dtype=dtype or x.dtype,
+                   device=x.device)
+
+
+def _place_like(x: Tensor, make, dtype, device, requires_grad) -> Tensor:
+    d = x.dtype if dtype is None else dt.as_dtype(dtype)
+    device = x.device if device is None else as_device(device)
+    t = Tensor._make(getattr(device.backend.xp, make.__name__)(x.shape, dtype=d.np_dtype), device)
+    if requires_grad:
+        t.requires_grad = True
+    return t

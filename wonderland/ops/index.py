@@ -1,0 +1,293 @@
+"""Indexing: x[key] with every kind of key, and gather / scatter_add / index_put.
+
+Getitem and IndexAdd are each other's vjp: reading x[key] sends the cotangent back by adding it
+into zeros at key (repeated indices accumulate), and adding at key reads back with x[key]."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core import dtype as dt
+from ..core.primitive import Primitive
+from ..core.tensor import Tensor
+from ._convert import lift, norm_dim
+
+
+def _is_basic(key: tuple) -> bool:
+    return not any(isinstance(k, np.ndarray) for k in key)
+
+
+@dataclass(frozen=True, eq=False)
+class Getitem(Primitive):
+    """y = x[key] (ints, slices, None, Ellipsis, integer arrays);  vjp adds g into zeros at key"""
+
+    key: tuple
+
+    def forward(self, xp, x):
+        return x[self.key]
+
+    def vjp(self, g, y, x):
+        return (IndexAdd(self.key, x.shape)(g),)
+
+    def jvp(self, t, y, x):
+        return Getitem(self.key)(t[0])
+
+
+@dataclass(frozen=True, eq=False)
+class IndexAdd(Primitive):
+    """y = zeros(shape) with g added at key (repeats accumulate);  vjp reads g[key]"""
+
+    key: tuple
+    shape: tuple[int, ...]
+
+    def forward(self, xp, g):
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        if _is_basic(self.key):
+            out[self.key] = g  # a basic key never names an element twice
+        else:
+            xp.add.at(out, self.key, g)
+        return out
+
+    def vjp(self, g, y, v):
+        return (Getitem(self.key)(g),)
+
+    def jvp(self, t, y, v):
+        return IndexAdd(self.key, self.shape)(t[0])
+
+
+@dataclass(frozen=True, eq=False)
+class IndexPut(Primitive):
+    """y = x with y[key] = v;  dx = dx with zeros at key, plus dv placed at key"""
+
+    key: tuple
+
+    def forward(self, xp, x, v):
+        out = x.copy()
+        out[self.key] = v
+        return out
+
+    def vjp(self, g, y, x, v):
+        gx = IndexPut(self.key)(g, g[self.key] * 0) if x.requires_grad else None
+        return gx, (Getitem(self.key)(g) if v.requires_grad else None)
+
+    def jvp(self, t, y, x, v):
+        return IndexPut(self.key)(t[0], t[1])
+
+
+def _grid(index_shape: tuple[int, ...], dim: int, index, xp) -> tuple:
+    """The full advanced key that pairs `index` along dim with every position elsewhere."""
+    key = []
+    for a, n in enumerate(index_shape):
+        if a == dim:
+            key.append(index)
+        else:
+            shape = [1] * len(index_shape)
+            shape[a] = n
+            key.append(xp.arange(n).reshape(shape))
+    return tuple(key)
+
+
+@dataclass(frozen=True)
+class Gather(Primitive):
+    """y[i][j] = x[i][index[i][j]] along `dim` (torch.gather);  vjp scatter-adds g at index"""
+
+    dim: int
+
+    def forward(self, xp, x, index):
+        return xp.take_along_axis(x, index, axis=self.dim)
+
+    def vjp(self, g, y, x, index):
+        return ScatterAdd(self.dim)(x * 0, index, g), None
+
+    def jvp(self, t, y, x, index):
+        return Gather(self.dim)(t[0], index)
+
+
+@dataclass(frozen=True)
+class ScatterAdd(Primitive):
+    """y = x, then y[i][index[i][j]] += src[i][j] along `dim`;  dx = g, dsrc = gather(g)"""
+
+    dim: int
+
+    def forward(self, xp, x, index, src):
+        out = x.copy()
+        xp.add.at(out, _grid(index.shape, self.dim, index, xp), src)
+        return out
+
+    def vjp(self, g, y, x, index, src):
+        return g, None, (gather(g, self.dim, index) if src.requires_grad else None)
+
+    def jvp(self, t, y, x, index, src):
+        return ScatterAdd(self.dim)(t[0], index, t[2])
+
+
+# --- keys for __getitem__ ---------------------------------------------------------------------
+def normalize_key(key, shape: tuple[int, ...]) -> tuple:
+    """A user key as a tuple of ints, slices, None, Ellipsis and integer arrays, checked
+    against the shape (boolean masks become the integer arrays of their nonzero positions)."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out, dim = [], 0
+    n_used = sum(_dims_used(k) for k in key)
+    if n_used > len(shape):
+        raise IndexError(f"too many indices for a tensor of shape {shape}: {n_used} given")
+    for k in key:
+        if k is Ellipsis:
+            out.append(Ellipsis)
+            dim += len(shape) - n_used
+            continue
+        if k is None:
+            out.append(None)
+            continue
+        if isinstance(k, Tensor):
+            k = k._data
+        if isinstance(k, (list, tuple)):
+            k = np.asarray(k)
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            if k.shape != shape[dim:dim + k.ndim]:
+                raise IndexError(f"boolean mask of shape {k.shape} does not match the indexed "
+                                 f"dimensions {shape[dim:dim + k.ndim]} of shape {shape}")
+            out.extend(np.nonzero(k))
+            dim += k.ndim
+            continue
+        if isinstance(k, np.ndarray):
+            if k.dtype.kind not in "iu":
+                raise IndexError(f"tensors used as indices must be integer or bool, got {k.dtype}")
+            n = shape[dim]
+            if k.size and (k.max() >= n or k.min() < -n):
+                raise IndexError(f"index {int(k.max() if k.max() >= n else k.min())} is out of "
+                                 f"bounds for dimension {dim} with size {n}")
+            out.append(k.astype(np.int64) % max(n, 1))
+            dim += 1
+            continue
+        if isinstance(k, (int, np.integer)):
+            n = shape[dim]
+            if not -n <= k < n:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
+            out.append(int(k) % n)
+            dim += 1
+            continue
+        if isinstance(k, slice):
+            out.append(k)
+            dim += 1
+            continue
+        raise IndexError(f"unsupported index {k!r} of type {type(k).__name__}")
+    return tuple(out)
+
+
+def _dims_used(k) -> int:
+    if k is None or k is Ellipsis:
+        return 0
+    if isinstance(k, Tensor):
+        k = k._data
+    if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+        return k.ndim
+    return 1
+
+
+def getitem(x: Tensor, key) -> Tensor:
+    """x[key] with NumPy's rules: basic indexing, integer arrays, boolean masks."""
+    return Getitem(normalize_key(key, x.shape))(x)
+
+
+def index_put(x: Tensor, indices, values, accumulate: bool = False) -> Tensor:
+    """A copy of x with x[indices] = values (or += with accumulate), out of place."""
+    key = normalize_key(tuple(indices) if isinstance(indices, (list, tuple)) else indices,
+                        x.shape)
+    values = lift(values, x)
+    target = np.empty(x.shape, dtype=np.bool_)[key].shape
+    values = values.to(x.dtype)
+    if values.shape != target:
+        values = values.broadcast_to(target)
+    if accumulate:
+        return x + IndexAdd(key, x.shape)(values)
+    return IndexPut(key)(x, values)
+
+
+def _check_index(name: str, index: Tensor) -> None:
+    if not isinstance(index, Tensor) or index.dtype is not dt.int64:
+        got = index.dtype.name if isinstance(index, Tensor) else type(index).__name__
+        raise TypeError(f"{name}: index must be an int64 tensor, got {got}")
+
+
+def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    """out[i][j][k] = x[i][index[i][j][k]][k] for dim=1, and likewise for other dims."""
+    _check_index("gather", index)
+    d = norm_dim(dim, x.ndim, "gather")
+    if index.ndim != x.ndim:
+        raise ValueError(f"gather: index has {index.ndim} dimensions, input has {x.ndim}")
+    for a in range(x.ndim):
+        if a != d and index.shape[a] > x.shape[a]:
+            raise ValueError(f"gather: index shape {index.shape} exceeds input shape {x.shape} "
+                             f"in dimension {a}")
+    if index.numel() and (int(index.max()) >= x.shape[d] or int(index.min()) < 0):
+        raise IndexError(f"gather: index out of range for dimension {d} with size {x.shape[d]}")
+    x = x[tuple(slice(None) if a == d else slice(0, index.shape[a]) for a in range(x.ndim))]
+    return Gather(d)(x, index)
+
+
+take_along_dim = gather
+
+
+def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of x with src added at the positions index names along dim (repeats accumulate)."""
+    _check_index("scatter_add", index)
+    d = norm_dim(dim, x.ndim, "scatter_add")
+    if not (index.ndim == x.ndim == src.ndim):
+        raise ValueError(f"scatter_add: input {x.shape}, index {index.shape} and src "
+                         f"{src.shape} must have the same number of dimensions")
+    for a in range(x.ndim):
+        if index.shape[a] > src.shape[a] or (a != d and index.shape[a] > x.shape[a]):
+            raise ValueError(f"scatter_add: index shape {index.shape} exceeds src {src.shape} "
+                             f"or input {x.shape} in dimension {a}")
+    if index.numel() and (int(index.max()) >= x.shape[d] or int(index.min()) < 0):
+        raise IndexError(f"scatter_add: index out of range for dimension {d} "
+                         f"with size {x.shape[d]}")
+    src = src[tuple(slice(0, n) for n in index.shape)].to(x.dtype)
+    return ScatterAdd(d)(x, index, src)
+
+
+def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    if index.ndim != 1:
+        raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
+    d = norm_dim(dim, x.ndim, "index_select")
+    return x[(slice(None),) * d + (index,)]
+
+
+def masked_fill(x: Tensor, mask: Tensor, value) -> Tensor:
+    """x with `value` wherever mask is true (mask broadcasts against x)."""
+    from .binary import where
+
+    if mask.dtype is not dt.bool_:
+        raise TypeError(f"masked_fill: mask must be bool, got {mask.dtype.name}")
+    return where(mask, lift(value, x) if not isinstance(value, Tensor) else value.to(x.dtype), x)
+
+
+def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 tensor with a trailing dimension of size num_classes, 1 at each index."""
+    _check_index("one_hot", index)
+    from .creation import arange
+
+    if num_classes < 0:
+        num_classes = int(index.max()) + 1 if index.numel() else 0
+    return (index.unsqueeze(-1) == arange(num_classes, device=index.device)).to(dt.int64)
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions (elements above `diagonal` set to 0)."""
+    return _triangle(x, np.tri(x.shape[-2], x.shape[-1], diagonal, dtype=np.bool_), "tril")
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions (elements below `diagonal` set to 0)."""
+    return _triangle(x, ~np.tri(x.shape[-2], x.shape[-1], diagonal - 1, dtype=np.bool_), "triu")
+
+
+def _triangle(x: Tensor, keep: np.ndarray, name: str) -> Tensor:
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expects at least 2 dimensions, got shape {x.shape}")
+    from .binary import where
+
+    mask = Tensor._make(x.device.backend.from_numpy(keep), x.device)
+    return where(mask, x, 0)

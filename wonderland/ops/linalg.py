@@ -1,0 +1,73 @@
+"""Matrix products: matmul with batching and broadcasting (the `@` operator)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.primitive import Primitive
+from ..core.tensor import Tensor
+from ._convert import broadcast_shape, promote_args
+
+
+@dataclass(frozen=True)
+class MatMul(Primitive):
+    """y = a @ b over matching batch dims;  da = g @ b^T, db = a^T @ g"""
+
+    def forward(self, xp, a, b):
+        return xp.matmul(a, b)
+
+    def vjp(self, g, y, a, b):
+        ga = MatMul()(g, b.mT) if a.requires_grad else None
+        gb = MatMul()(a.mT, g) if b.requires_grad else None
+        return ga, gb
+
+    def jvp(self, t, y, a, b):
+        return MatMul()(t[0], b) + MatMul()(a, t[1])
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims broadcast."""
+    a, b = promote_args("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    va, vb = a.ndim == 1, b.ndim == 1
+    if va:
+        a = a.unsqueeze(0)
+    if vb:
+        b = b.unsqueeze(-1)
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align: "
+                         f"{a.shape[-1]} (last dim of the first) != {b.shape[-2]} "
+                         f"(second-to-last of the second)")
+    batch = broadcast_shape("matmul", a.shape[:-2], b.shape[:-2])
+    a = a.broadcast_to(batch + a.shape[-2:])
+    b = b.broadcast_to(batch + b.shape[-2:])
+    y = MatMul()(a, b)
+    if va:
+        y = y.squeeze(-2)
+    if vb:
+        y = y.squeeze(-1)
+    return y
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm: expects 2-D operands, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: expects 3-D operands with one batch size, got {a.shape} "
+                         f"and {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    return a.unsqueeze(-1) * b
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"dot: expects 1-D operands, got {a.shape} and {b.shape}")
+    return matmul(a, b)

@@ -1,0 +1,107 @@
+"""Tensor methods and operators, attached to Tensor from the functions that define them."""
+from __future__ import annotations
+
+from ..core import dtype as dt
+from ..core.dual import Alias
+from ..core.tensor import Tensor
+from . import binary, compare, index, linalg, reduce, rounding, shape, strided, unary
+from .pad import pad  # noqa: F401  (re-exported through ops)
+
+
+def _swap(fn):
+    return lambda self, other: fn(other, self)
+
+
+def _logical(fn, name):
+    def op(self, other):
+        other_bool = not isinstance(other, Tensor) or other.dtype is dt.bool_
+        if self.dtype is not dt.bool_ or not other_bool:
+            raise TypeError(f"{name}: bitwise operators are defined here for bool tensors only")
+        return fn(self, other)
+
+    return op
+
+
+def _invert(self):
+    if self.dtype is not dt.bool_:
+        raise TypeError("~: defined here for bool tensors only")
+    return compare.logical_not(self)
+
+
+def _cast_method(d):
+    return lambda self: unary.cast(self, d)
+
+
+def _type(self, dtype=None):
+    return self.dtype.name if dtype is None else unary.cast(self, dtype)
+
+
+def _setitem(self, key, value):
+    raise TypeError("tensors are immutable here: use wl.index_put(x, key, value) or "
+                    "x.masked_fill(mask, value), which return a new tensor")
+
+
+OPERATORS = {
+    "__add__": binary.add, "__radd__": _swap(binary.add),
+    "__sub__": binary.sub, "__rsub__": _swap(binary.sub),
+    "__mul__": binary.mul, "__rmul__": _swap(binary.mul),
+    "__truediv__": binary.div, "__rtruediv__": _swap(binary.div),
+    "__floordiv__": rounding.floor_divide, "__rfloordiv__": _swap(rounding.floor_divide),
+    "__mod__": rounding.remainder, "__rmod__": _swap(rounding.remainder),
+    "__pow__": binary.pow, "__rpow__": _swap(binary.pow),
+    "__matmul__": linalg.matmul, "__rmatmul__": _swap(linalg.matmul),
+    "__neg__": unary.neg, "__pos__": lambda self: self, "__abs__": unary.abs,
+    "__eq__": compare.eq, "__ne__": compare.ne, "__lt__": compare.lt, "__le__": compare.le,
+    "__gt__": compare.gt, "__ge__": compare.ge,
+    "__and__": _logical(compare.logical_and, "&"), "__or__": _logical(compare.logical_or, "|"),
+    "__xor__": _logical(compare.logical_xor, "^"), "__invert__": _invert,
+    "__getitem__": index.getitem, "__setitem__": _setitem,
+}
+
+METHODS = {
+    # elementwise
+    **{name: getattr(unary, name) for name in (
+        "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid",
+        "erf", "neg", "abs", "sign", "relu", "clip", "clamp")},
+    **{name: getattr(binary, name) for name in (
+        "add", "sub", "mul", "div", "pow", "maximum", "minimum")},
+    **{name: getattr(rounding, name) for name in (
+        "floor", "ceil", "round", "trunc", "floor_divide", "remainder")},
+    **{name: getattr(compare, name) for name in (
+        "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+        "logical_not", "isnan", "isinf", "isfinite", "equal", "allclose")},
+    # reductions
+    **{name: getattr(reduce, name) for name in (
+        "sum", "prod", "mean", "var", "std", "logsumexp", "amax", "amin", "argmax", "argmin",
+        "max", "min", "cumsum", "any", "all", "count_nonzero")},
+    # shapes
+    **{name: getattr(shape, name) for name in (
+        "reshape", "view", "permute", "transpose", "broadcast_to", "expand", "squeeze",
+        "unsqueeze", "flatten", "unflatten", "narrow", "split", "chunk", "unbind", "flip", "roll",
+        "repeat", "tile", "repeat_interleave", "movedim")},
+    "t": shape.t, "swapaxes": shape.transpose,
+    # indexing and strided views
+    **{name: getattr(index, name) for name in (
+        "gather", "scatter_add", "index_select", "masked_fill", "tril", "triu", "index_put")},
+    "unfold": strided.unfold, "as_strided": strided.as_strided,
+    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
+    # dtypes and copies
+    "type": _type, "float": _cast_method(dt.float32), "double": _cast_method(dt.float64),
+    "half": _cast_method(dt.float16), "long": _cast_method(dt.int64),
+    "int": _cast_method(dt.int32), "bool": _cast_method(dt.bool_),
+    "type_as": lambda self, other: unary.cast(self, other.dtype),
+    "clone": lambda self: Alias(copy=True)(self),
+    "contiguous": lambda self: self,
+    "view_as": lambda self, other: shape.reshape(self, other.shape),
+    "reshape_as": lambda self, other: shape.reshape(self, other.shape),
+    "expand_as": lambda self, other: shape.broadcast_to(self, other.shape),
+}
+
+PROPERTIES = {"T": shape.t, "mT": shape.mT}
+
+
+def install() -> None:
+    for name, fn in {**OPERATORS, **METHODS}.items():
+        setattr(Tensor, name, fn)
+    for name, fn in PROPERTIES.items():
+        setattr(Tensor, name, property(fn))

@@ -1,0 +1,98 @@
+"""Rounding: floor, ceil, round, trunc (derivative zero, as in PyTorch), floor/trunc division
+and remainder."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.primitive import Primitive
+from ..core.tensor import Tensor
+from ._convert import broadcast_all, promote_args
+
+
+class _Step(Primitive):
+    """A piecewise-constant function: its derivative is zero wherever it is defined."""
+
+    def vjp(self, g, y, x):
+        return (g * 0,)
+
+    def jvp(self, t, y, x):
+        return t[0] * 0
+
+
+@dataclass(frozen=True)
+class Floor(_Step):
+    """y = floor(x);  dy = 0"""
+
+    def forward(self, xp, x):
+        return xp.floor(x)
+
+
+@dataclass(frozen=True)
+class Ceil(_Step):
+    """y = ceil(x);  dy = 0"""
+
+    def forward(self, xp, x):
+        return xp.ceil(x)
+
+
+@dataclass(frozen=True)
+class Round(_Step):
+    """y = x rounded to `decimals` places, halves to even;  dy = 0"""
+
+    decimals: int = 0
+
+    def forward(self, xp, x):
+        return xp.round(x, self.decimals)
+
+
+@dataclass(frozen=True)
+class Trunc(_Step):
+    """y = x rounded toward zero;  dy = 0"""
+
+    def forward(self, xp, x):
+        return xp.trunc(x)
+
+
+@dataclass(frozen=True)
+class FloorDivide(Primitive):
+    """y = floor(a / b) for integers and floats (no derivative)"""
+
+    differentiable = False
+
+    def forward(self, xp, a, b):
+        return xp.floor_divide(a, b)
+
+
+def floor(x: Tensor) -> Tensor:
+    return Floor()(x) if x.is_floating_point else x
+
+
+def ceil(x: Tensor) -> Tensor:
+    return Ceil()(x) if x.is_floating_point else x
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001  (the tensor method's name)
+    return Round(int(decimals))(x) if x.is_floating_point else x
+
+
+def trunc(x: Tensor) -> Tensor:
+    return Trunc()(x) if x.is_floating_point else x
+
+
+def floor_divide(a, b) -> Tensor:
+    """floor(a / b), the `//` operator."""
+    return FloorDivide()(*broadcast_all("floor_divide", *promote_args("floor_divide", a, b)))
+
+
+def trunc_divide(a, b) -> Tensor:
+    a, b = promote_args("div", a, b)
+    if a.is_floating_point:
+        return trunc(a / b)
+    q = floor_divide(a, b)
+    return q + ((q < 0) & (q * b != a)).to(q.dtype)  # floor -> toward zero for negative ratios
+
+
+def remainder(a, b) -> Tensor:
+    """a - floor(a / b) b, with the sign of b (Python's %); d/da = 1, d/db = -floor(a / b)."""
+    a, b = broadcast_all("remainder", *promote_args("remainder", a, b))
+    return a - floor_divide(a, b) * b

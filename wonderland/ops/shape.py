@@ -1,0 +1,321 @@
+"""Shape primitives (reshape, permute, broadcast_to, cat) and the shape functions built on them."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..core.primitive import Primitive
+from ..core.tensor import Tensor
+from ._convert import broadcast_shape, norm_dim, norm_dims
+
+
+@dataclass(frozen=True)
+class Reshape(Primitive):
+    """y = x with a new shape, same elements in row-major order;  dy = reshape(dx)"""
+
+    shape: tuple[int, ...]
+
+    def forward(self, xp, x):
+        return x.reshape(self.shape)
+
+    def vjp(self, g, y, x):
+        return (reshape(g, x.shape),)
+
+    def jvp(self, t, y, x):
+        return reshape(t[0], self.shape)
+
+
+@dataclass(frozen=True)
+class Permute(Primitive):
+    """y = x with its axes reordered (y.shape[i] = x.shape[axes[i]]);  dy = permute(dx)"""
+
+    axes: tuple[int, ...]
+
+    def forward(self, xp, x):
+        return xp.transpose(x, self.axes)
+
+    def vjp(self, g, y, x):
+        inverse = [0] * len(self.axes)
+        for i, a in enumerate(self.axes):
+            inverse[a] = i
+        return (permute(g, tuple(inverse)),)
+
+    def jvp(self, t, y, x):
+        return permute(t[0], self.axes)
+
+
+@dataclass(frozen=True)
+class BroadcastTo(Primitive):
+    """y = x repeated along new leading axes and axes of size 1;  vjp sums over those axes"""
+
+    shape: tuple[int, ...]
+
+    def forward(self, xp, x):
+        return xp.broadcast_to(x, self.shape)
+
+    def vjp(self, g, y, x):
+        lead = len(self.shape) - x.ndim
+        axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(x.shape)
+                                          if n == 1 and self.shape[lead + i] != 1)
+        return (reshape(g.sum(axes), x.shape) if axes else reshape(g, x.shape),)
+
+    def jvp(self, t, y, x):
+        return broadcast_to(t[0], self.shape)
+
+
+@dataclass(frozen=True)
+class Cat(Primitive):
+    """y = the inputs joined along `axis`;  vjp slices the cotangent back into pieces"""
+
+    axis: int
+
+    def forward(self, xp, *xs):
+        return xp.concatenate(xs, axis=self.axis)
+
+    def vjp(self, g, y, *xs):
+        out, start = [], 0
+        for x in xs:
+            n = x.shape[self.axis]
+            out.append(narrow(g, self.axis, start, n) if x.requires_grad else None)
+            start += n
+        return tuple(out)
+
+    def jvp(self, t, y, *xs):
+        return Cat(self.axis)(*t)
+
+
+# --- public functions -----------------------------------------------------------------------
+def _resolve_shape(shape, numel: int, name: str) -> tuple[int, ...]:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    shape = [int(s) for s in shape]
+    if shape.count(-1) > 1:
+        raise ValueError(f"{name}: only one dimension can be -1, got {tuple(shape)}")
+    if -1 in shape:
+        known = math.prod(s for s in shape if s != -1)
+        if known == 0 or numel % known:
+            raise ValueError(f"{name}: cannot infer -1 in {tuple(shape)} for {numel} elements")
+        shape[shape.index(-1)] = numel // known
+    if math.prod(shape) != numel:
+        raise ValueError(f"{name}: shape {tuple(shape)} is invalid for input of {numel} elements")
+    return tuple(shape)
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """The same elements in a new shape (one entry may be -1)."""
+    shape = _resolve_shape(shape, x.numel(), "reshape")
+    return x if shape == x.shape else Reshape(shape)(x)
+
+
+view = reshape
+
+
+def permute(x: Tensor, *axes) -> Tensor:
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = axes[0]
+    if len(axes) != x.ndim:
+        raise ValueError(f"permute: got {len(axes)} axes for a tensor of {x.ndim} dimensions")
+    axes = tuple(norm_dim(a, x.ndim, "permute") for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: {axes} is not a permutation of the dimensions")
+    return x if axes == tuple(range(x.ndim)) else Permute(axes)(x)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    axes = list(range(x.ndim))
+    a, b = norm_dim(dim0, x.ndim, "transpose"), norm_dim(dim1, x.ndim, "transpose")
+    if x.ndim < 2:
+        return x
+    axes[a], axes[b] = axes[b], axes[a]
+    return permute(x, axes)
+
+
+def t(x: Tensor) -> Tensor:
+    """Transpose of a tensor with at most 2 dimensions (x.T)."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects at most 2 dimensions, got {x.ndim}; use mT or permute")
+    return permute(x, tuple(reversed(range(x.ndim))))
+
+
+def mT(x: Tensor) -> Tensor:  # noqa: N802  (PyTorch's name)
+    """Transpose of the last two dimensions (batched matrices)."""
+    if x.ndim < 2:
+        raise ValueError(f"mT: expects at least 2 dimensions, got {x.ndim}")
+    return transpose(x, -2, -1)
+
+
+def broadcast_to(x: Tensor, shape) -> Tensor:
+    shape = tuple(int(s) for s in shape)
+    if len(shape) < x.ndim or broadcast_shape("broadcast_to", x.shape, shape) != shape:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    return x if shape == x.shape else BroadcastTo(shape)(x)
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    """Broadcast to `sizes`; -1 keeps a dimension's size."""
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = sizes[0]
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a tensor of {x.ndim} dimensions")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def broadcast_tensors(*ts: Tensor) -> list[Tensor]:
+    shape = broadcast_shape("broadcast_tensors", *(t.shape for t in ts))
+    return [broadcast_to(t, shape) for t in ts]
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """Remove dimensions of size 1 (all of them, or those named in dim that have size 1)."""
+    dims = norm_dims(dim, x.ndim, "squeeze")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    d = norm_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = norm_dim(start_dim, x.ndim, "flatten"), norm_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:])
+
+
+def unflatten(x: Tensor, dim: int, sizes) -> Tensor:
+    d = norm_dim(dim, x.ndim, "unflatten")
+    sizes = _resolve_shape(tuple(sizes), x.shape[d], "unflatten")
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    from ._convert import promote_args
+
+    tensors = promote_args("cat", *tensors)
+    ref = tensors[0]
+    d = norm_dim(dim, ref.ndim, "cat")
+    for i, x in enumerate(tensors):
+        if x.ndim != ref.ndim or x.shape[:d] + x.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
+            raise ValueError(f"cat: tensor {i} has shape {x.shape}, which does not match "
+                             f"{ref.shape} outside dimension {d}")
+    return tensors[0] if len(tensors) == 1 else Cat(d)(*tensors)
+
+
+concatenate = cat
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join tensors of one shape along a new dimension."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for i, x in enumerate(tensors):
+        if x.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {x.shape}, expected {tensors[0].shape}")
+    d = norm_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([unsqueeze(x, d) for x in tensors], d)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The slice [start, start + length) along dim."""
+    d = norm_dim(dim, x.ndim, "narrow")
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+    """Pieces of a given size (the last may be smaller), or of the listed sizes."""
+    d = norm_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: size must be positive, got {step}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not add up to {n} along dimension {d}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """At most `chunks` pieces of equal size (the last may be smaller), as in PyTorch."""
+    n = x.shape[norm_dim(dim, x.ndim, "chunk")]
+    return split(x, max(1, -(-n // chunks)), dim)
+
+
+def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    d = norm_dim(dim, x.ndim, "unbind")
+    return tuple(x[(slice(None),) * d + (i,)] for i in range(x.shape[d]))
+
+
+def flip(x: Tensor, dims) -> Tensor:
+    dims = norm_dims(dims, x.ndim, "flip")
+    return x[tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(x.ndim))]
+
+
+def roll(x: Tensor, shifts, dims=None) -> Tensor:
+    """Shift elements cyclically along dims (the flattened tensor when dims is None)."""
+    if dims is None:
+        return reshape(roll(flatten(x), shifts, 0), x.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts but {len(dims)} dims")
+    for s, d in zip(shifts, dims):
+        d = norm_dim(d, x.ndim, "roll")
+        n = x.shape[d]
+        s = s % n if n else 0
+        if s:
+            x = cat([narrow(x, d, n - s, s), narrow(x, d, 0, n - s)], d)
+    return x
+
+
+def repeat(x: Tensor, *repeats) -> Tensor:
+    """Tile x `repeats[i]` times along dimension i (PyTorch's Tensor.repeat)."""
+    if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)):
+        repeats = repeats[0]
+    repeats = tuple(int(r) for r in repeats)
+    if len(repeats) < x.ndim:
+        raise ValueError(f"repeat: {len(repeats)} repeats for a tensor of {x.ndim} dimensions")
+    x = reshape(x, (1,) * (len(repeats) - x.ndim) + x.shape)
+    # Each dimension n becomes (r, n), broadcast, then merged: the repeats are outermost.
+    inter = tuple(v for r, n in zip(repeats, x.shape) for v in (1, n))
+    wide = tuple(v for r, n in zip(repeats, x.shape) for v in (r, n))
+    out = broadcast_to(reshape(x, inter), wide)
+    return reshape(out, tuple(r * n for r, n in zip(repeats, x.shape)))
+
+
+def tile(x: Tensor, dims) -> Tensor:
+    dims = tuple(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(x: Tensor, repeats: int, dim: int | None = None) -> Tensor:
+    """Repeat each element `repeats` times in place along dim (flattened when dim is None)."""
+    if dim is None:
+        x, dim = flatten(x), 0
+    d = norm_dim(dim, x.ndim, "repeat_interleave")
+    y = unsqueeze(x, d + 1)
+    y = expand(y, x.shape[:d + 1] + (repeats,) + x.shape[d + 1:])
+    return flatten(y, d, d + 1)
+
+
+def movedim(x: Tensor, source: int, destination: int) -> Tensor:
+    s, d = norm_dim(source, x.ndim, "movedim"), norm_dim(destination, x.ndim, "movedim")
+    axes = [i for i in range(x.ndim) if i != s]
+    axes.insert(d, s)
+    return permute(x, axes)

@@ -1,0 +1,105 @@
+"""Strided views: as_strided reads x through (size, stride, offset) without copying, and
+sliding windows (unfold) are built on it. AsStridedAdd, its vjp, adds every read back."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.primitive import Primitive
+from ..core.tensor import Tensor
+from ._convert import norm_dim
+
+
+def _flat_positions(size, stride, offset) -> np.ndarray:
+    """For each element of the view, the row-major position in x that it reads."""
+    pos = np.full(size, offset, dtype=np.int64)
+    for axis, (n, s) in enumerate(zip(size, stride)):
+        shape = [1] * len(size)
+        shape[axis] = n
+        pos = pos + np.arange(n, dtype=np.int64).reshape(shape) * s
+    return pos
+
+
+@dataclass(frozen=True)
+class AsStrided(Primitive):
+    """y[i...] = flat(x)[offset + sum_k i_k stride_k] (strides in elements of row-major x);
+    vjp adds g back at the positions read"""
+
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
+    offset: int = 0
+
+    def forward(self, xp, x):
+        base = xp.ascontiguousarray(x).reshape(-1)[self.offset:]
+        item = base.itemsize
+        view = xp.lib.stride_tricks.as_strided(base, self.size, [s * item for s in self.stride])
+        view.flags.writeable = False  # a window may alias many elements: never write through it
+        return view
+
+    def vjp(self, g, y, x):
+        return (AsStridedAdd(x.shape, self.size, self.stride, self.offset)(g),)
+
+    def jvp(self, t, y, x):
+        return AsStrided(self.size, self.stride, self.offset)(t[0])
+
+
+@dataclass(frozen=True)
+class AsStridedAdd(Primitive):
+    """y = zeros(shape) with each g[i...] added at the position AsStrided read it from;
+    vjp reads through the same strides"""
+
+    shape: tuple[int, ...]
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
+    offset: int = 0
+
+    def forward(self, xp, g):
+        pos = xp.asarray(_flat_positions(self.size, self.stride, self.offset)).reshape(-1)
+        flat = xp.bincount(pos, weights=g.reshape(-1), minlength=math.prod(self.shape))
+        return flat.astype(g.dtype).reshape(self.shape)
+
+    def vjp(self, g, y, v):
+        return (AsStrided(self.size, self.stride, self.offset)(g),)
+
+    def jvp(self, t, y, v):
+        return AsStridedAdd(self.shape, self.size, self.stride, self.offset)(t[0])
+
+
+def as_strided(x: Tensor, size, stride, storage_offset: int = 0) -> Tensor:
+    """A view of x's elements (row-major order) with the given sizes and element strides."""
+    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
+    if len(size) != len(stride):
+        raise ValueError(f"as_strided: size {size} and stride {stride} differ in length")
+    if any(s < 0 for s in stride) or storage_offset < 0:
+        raise ValueError("as_strided: strides and offset must be non-negative")
+    last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    if last >= max(x.numel(), 1) and all(size):
+        raise ValueError(f"as_strided: size {size} with stride {stride} and offset "
+                         f"{storage_offset} reads element {last} of a tensor of {x.numel()}")
+    return AsStrided(size, stride, int(storage_offset))(x)
+
+
+def contiguous_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
+    strides, acc = [], 1
+    for n in reversed(shape):
+        strides.append(acc)
+        acc *= n
+    return tuple(reversed(strides))
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Sliding windows of `size` every `step` along a dimension, as a new last dimension
+    (Tensor.unfold): the view that turns convolution into one matrix product."""
+    d = norm_dim(dimension, x.ndim, "unfold")
+    n = x.shape[d] if x.ndim else 1
+    if size > n or size <= 0 or step <= 0:
+        raise ValueError(f"unfold: window {size} with step {step} does not fit dimension {d} "
+                         f"of size {n}")
+    strides = contiguous_strides(x.shape)
+    shape = list(x.shape)
+    shape[d] = (n - size) // step + 1
+    new_strides = list(strides)
+    new_strides[d] = strides[d] * step
+    return as_strided(x, shape + [size], new_strides + [strides[d]])
