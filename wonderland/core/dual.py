@@ -97,6 +97,10 @@ def tangent_of(x: Tensor, level: int) -> Tensor | None:
 def bind_at_level(prim: Primitive, xs, level: int) -> Tensor:
     primals = [strip(x, level) for x in xs]
     out = bind(prim, *primals)
+    if out._node is not None:
+        # Reverse mode must see the inputs with their tangents, so that a vjp computed later
+        # (forward over reverse) carries this level's perturbation too.
+        out._node = Node(prim, tuple(xs))
     if not prim.differentiable or out._data.dtype.kind != "f":
         return out
     from ..ops.creation import zeros_like

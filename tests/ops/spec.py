@@ -1,0 +1,97 @@
+"""The op-spec table's row type and input makers: one Spec per tested call of a primitive.
+
+A row names the primitive(s) it proves, a wonderland function, how to draw its inputs, and
+references: a NumPy function and/or a PyTorch function. tests/ops/test_specs.py runs every row
+through every check (forward, finite differences in both modes, the dot-product test, second
+order, PyTorch); test_registry_covered fails when a primitive has no row."""
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Spec:
+    name: str
+    prims: tuple[str, ...]
+    fn: Callable  # wonderland tensors -> tensor
+    inputs: tuple[Callable, ...]  # each: rng -> np.ndarray
+    np_fn: Callable | None = None  # numpy arrays -> array
+    torch_fn: Callable | None = None  # torch tensors -> tensor
+    grad: bool = True  # whether derivatives are checked at all
+    wrt: tuple[int, ...] | None = None  # inputs differentiated (default: every float input)
+    second_order: bool = True
+    finite_differences: bool = True  # off only where the output's precision makes FD noise
+    rtol: float = 1e-5
+    atol: float = 1e-6
+    tags: dict = field(default_factory=dict)
+
+    def arrays(self, seed: int = 0) -> list[np.ndarray]:
+        rng = np.random.default_rng(zlib.crc32(self.name.encode()) + seed)
+        return [make(rng) for make in self.inputs]
+
+    def diff_indices(self, arrays) -> tuple[int, ...]:
+        if not self.grad:
+            return ()
+        if self.wrt is not None:
+            return self.wrt
+        return tuple(i for i, a in enumerate(arrays) if a.dtype.kind == "f")
+
+
+def spec(name, prims, fn, inputs, np_fn=None, torch_fn=None, **kw) -> Spec:
+    prims = (prims,) if isinstance(prims, str) else tuple(prims)
+    return Spec(name, prims, fn, tuple(inputs), np_fn, torch_fn, **kw)
+
+
+# --- input makers: each returns a function of a NumPy Generator -------------------------------
+def real(*shape, low=-2.0, high=2.0):
+    """Uniform floats (float64)."""
+    return lambda rng: rng.uniform(low, high, shape)
+
+
+def positive(*shape, low=0.5, high=2.0):
+    return real(*shape, low=low, high=high)
+
+
+def away_from(points, *shape, low=-2.0, high=2.0, gap=0.1):
+    """Uniform floats at least `gap` from each of `points` (for kinks and discontinuities)."""
+    points = np.atleast_1d(points)
+
+    def make(rng):
+        x = rng.uniform(low, high, shape)
+        for _ in range(100):
+            bad = np.min(np.abs(x[..., None] - points), axis=-1) < gap
+            if not bad.any():
+                break
+            x = np.where(bad, rng.uniform(low, high, shape), x)
+        return x
+
+    return make
+
+
+def distinct(*shape, low=-2.0, high=2.0, gap=0.05):
+    """Floats whose pairwise gaps are at least `gap` (no ties for max, sort, ...)."""
+
+    def make(rng):
+        n = int(np.prod(shape)) if shape else 1
+        grid = np.linspace(low, high, max(n, 2))[:n]
+        assert n < 2 or grid[1] - grid[0] >= gap, "range too small for distinct values"
+        return rng.permutation(grid).reshape(shape) + rng.uniform(0, gap / 4, shape)
+
+    return make
+
+
+def ints(*shape, low=0, high=5):
+    return lambda rng: rng.integers(low, high, shape).astype(np.int64)
+
+
+def bools(*shape, p=0.5):
+    return lambda rng: rng.random(shape) < p
+
+
+def const(value):
+    """A fixed array (for index arrays, masks and the like)."""
+    return lambda rng: np.array(value)

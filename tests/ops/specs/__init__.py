@@ -1,0 +1,5 @@
+"""The op-spec table, one module per family of primitives."""
+from . import binary, compare, index, linalg, reduce, shape, unary
+
+ALL_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, linalg)
+             for s in family.SPECS]

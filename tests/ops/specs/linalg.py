@@ -1,0 +1,2 @@
+"""Op-spec rows: linalg."""
+SPECS = []

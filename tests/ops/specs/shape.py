@@ -1,0 +1,2 @@
+"""Op-spec rows: shape."""
+SPECS = []

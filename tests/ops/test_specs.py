@@ -1,0 +1,221 @@
+"""Runs every op-spec row through every check: forward against NumPy and PyTorch, vjp and jvp
+against central finite differences (float64), the dot-product test, second order (reverse over
+reverse and forward over reverse) against finite differences, and gradients against PyTorch."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import wonderland as wl
+from wonderland.core import REGISTRY
+from wonderland.core import primitive as primitive_module
+
+from .specs import ALL_SPECS
+
+torch = pytest.importorskip("torch")
+EPS = 1e-6
+IDS = [s.name for s in ALL_SPECS]
+
+
+def _tensors(arrays, diff, requires_grad=True):
+    return [wl.tensor(a, requires_grad=requires_grad and i in diff) for i, a in enumerate(arrays)]
+
+
+def _out(spec, arrays):
+    """f evaluated with plain (no grad) tensors, as a float64 NumPy array."""
+    with wl.no_grad():
+        return np.asarray(spec.fn(*[wl.tensor(a) for a in arrays]))
+
+
+def _close(actual, expected, spec, what):
+    np.testing.assert_allclose(np.asarray(actual, dtype=np.float64),
+                               np.asarray(expected, dtype=np.float64),
+                               rtol=spec.rtol, atol=spec.atol, err_msg=f"{spec.name}: {what}")
+
+
+def _vjp(spec, arrays, diff, g, create_graph=False):
+    xs = _tensors(arrays, diff)
+    y = spec.fn(*xs)
+    grads = wl.autograd.grad(y, [xs[i] for i in diff], grad_outputs=wl.tensor(g),
+                             create_graph=create_graph, allow_unused=True)
+    return xs, [np.zeros_like(arrays[i]) if gr is None else gr for i, gr in zip(diff, grads)]
+
+
+def _jvp(spec, arrays, diff, tangents):
+    def f(*dual_inputs):
+        full = [wl.tensor(a) for a in arrays]
+        for i, d in zip(diff, dual_inputs):
+            full[i] = d
+        return spec.fn(*full)
+
+    return wl.autograd.jvp(f, [wl.tensor(arrays[i]) for i in diff],
+                           [wl.tensor(t) for t in tangents])
+
+
+def _shifted(arrays, i, delta):
+    out = list(arrays)
+    out[i] = arrays[i] + delta
+    return out
+
+
+@pytest.fixture(params=ALL_SPECS, ids=IDS)
+def spec(request):
+    return request.param
+
+
+def test_registry_covered():
+    """Every registered primitive is proven by at least one row."""
+    named = {p for s in ALL_SPECS for p in s.prims}
+    missing = sorted(set(REGISTRY) - named)
+    assert not missing, f"primitives without an op-spec row: {missing}"
+    unknown = sorted(named - set(REGISTRY))
+    assert not unknown, f"op-spec rows name primitives that do not exist: {unknown}"
+
+
+def test_row_runs_its_primitives(spec):
+    seen = set()
+    primitive_module._observers.append(lambda prim, xs: seen.add(prim.name))
+    try:
+        arrays = spec.arrays()
+        diff = spec.diff_indices(arrays)
+        if diff:
+            xs = _tensors(arrays, diff)
+            y = spec.fn(*xs)
+            wl.autograd.grad(y, [xs[i] for i in diff], grad_outputs=wl.ones_like(y),
+                             allow_unused=True)
+        else:
+            _out(spec, arrays)
+    finally:
+        primitive_module._observers.pop()
+    assert set(spec.prims) <= seen, f"{spec.name} never ran {set(spec.prims) - seen}"
+
+
+def test_forward_numpy(spec):
+    if spec.np_fn is None:
+        pytest.skip("row has no NumPy reference (PyTorch is its oracle)")
+    arrays = spec.arrays()
+    _close(_out(spec, arrays), spec.np_fn(*arrays), spec, "forward vs NumPy")
+
+
+def test_against_torch(spec):
+    if spec.torch_fn is None:
+        pytest.skip("row has no PyTorch reference (NumPy is its oracle)")
+    arrays = spec.arrays()
+    diff = spec.diff_indices(arrays)
+    ts = [torch.tensor(a, requires_grad=i in diff) for i, a in enumerate(arrays)]
+    ty = spec.torch_fn(*ts)
+    y = _out(spec, arrays)
+    _close(y, ty.detach().numpy(), spec, "forward vs PyTorch")
+    if not diff:
+        return
+    g = np.random.default_rng(1).standard_normal(y.shape)
+    tgrads = torch.autograd.grad(ty, [ts[i] for i in diff], torch.tensor(g), allow_unused=True)
+    _, grads = _vjp(spec, arrays, diff, g)
+    for i, a, b in zip(diff, grads, tgrads):
+        _close(a, np.zeros(arrays[i].shape) if b is None else b.numpy(), spec,
+               f"vjp vs PyTorch, input {i}")
+
+
+def _needs_grad(spec, finite_differences=False):
+    arrays = spec.arrays()
+    diff = spec.diff_indices(arrays)
+    if not diff:
+        pytest.skip("row has no derivative")
+    if finite_differences and not spec.finite_differences:
+        pytest.skip("row's output precision is too low for finite differences")
+    return arrays, diff
+
+
+def test_vjp_finite_differences(spec):
+    arrays, diff = _needs_grad(spec, finite_differences=True)
+    y = _out(spec, arrays)
+    g = np.random.default_rng(2).standard_normal(y.shape)
+    _, grads = _vjp(spec, arrays, diff, g)
+    for i, gr in zip(diff, grads):
+        numeric = np.zeros(arrays[i].shape)
+        for k in np.ndindex(arrays[i].shape):
+            e = np.zeros(arrays[i].shape)
+            e[k] = EPS
+            up = _out(spec, _shifted(arrays, i, e))
+            down = _out(spec, _shifted(arrays, i, -e))
+            numeric[k] = np.sum(g * (up - down)) / (2 * EPS)
+        _close(gr, numeric, spec, f"vjp vs finite differences, input {i}")
+
+
+def test_jvp_finite_differences(spec):
+    arrays, diff = _needs_grad(spec, finite_differences=True)
+    rng = np.random.default_rng(3)
+    tangents = [rng.standard_normal(arrays[i].shape) for i in diff]
+    up, down = list(arrays), list(arrays)
+    for i, t in zip(diff, tangents):
+        up[i], down[i] = arrays[i] + EPS * t, arrays[i] - EPS * t
+    numeric = (_out(spec, up) - _out(spec, down)) / (2 * EPS)
+    y, ty = _jvp(spec, arrays, diff, tangents)
+    _close(y, _out(spec, arrays), spec, "jvp primal output")
+    _close(ty, numeric, spec, "jvp vs finite differences")
+
+
+def test_dot_product(spec):
+    """<g, J t> == <J^T g, t>: the two modes agree with each other exactly (up to rounding)."""
+    arrays, diff = _needs_grad(spec)
+    rng = np.random.default_rng(4)
+    tangents = [rng.standard_normal(arrays[i].shape) for i in diff]
+    _, ty = _jvp(spec, arrays, diff, tangents)
+    g = rng.standard_normal(np.shape(np.asarray(ty)))
+    _, grads = _vjp(spec, arrays, diff, g)
+    lhs = np.sum(g * np.asarray(ty))
+    rhs = sum(np.sum(np.asarray(gr) * t) for gr, t in zip(grads, tangents))
+    rtol = 1e-9 if spec.finite_differences else spec.rtol  # low-precision rows round more
+    np.testing.assert_allclose(lhs, rhs, rtol=rtol, atol=1e-9, err_msg=spec.name)
+
+
+def test_second_order(spec):
+    """S(x) = <grad_x <g, f(x)>, v>: its derivative along t by reverse-over-reverse and by
+    forward-over-reverse both match finite differences of S."""
+    arrays, diff = _needs_grad(spec, finite_differences=True)
+    if not spec.second_order:
+        pytest.skip("row opts out of second order")
+    rng = np.random.default_rng(5)
+    y = _out(spec, arrays)
+    g = rng.standard_normal(y.shape)
+    vs = [rng.standard_normal(arrays[i].shape) for i in diff]
+    ts = [rng.standard_normal(arrays[i].shape) for i in diff]
+
+    def s_value(arrs):
+        _, grads = _vjp(spec, arrs, diff, g)
+        return sum(np.sum(np.asarray(gr) * v) for gr, v in zip(grads, vs))
+
+    up, down = list(arrays), list(arrays)
+    for i, t in zip(diff, ts):
+        up[i], down[i] = arrays[i] + EPS * t, arrays[i] - EPS * t
+    numeric = (s_value(up) - s_value(down)) / (2 * EPS)
+
+    # reverse over reverse
+    xs, grads = _vjp(spec, arrays, diff, g, create_graph=True)
+    s = None
+    for gr, v in zip(grads, vs):
+        if isinstance(gr, wl.Tensor) and gr.requires_grad:
+            term = (gr * wl.tensor(v)).sum()
+            s = term if s is None else s + term
+    if s is None:
+        rev = 0.0  # every first derivative is constant: the second derivative is zero
+    else:
+        hs = wl.autograd.grad(s, [xs[i] for i in diff], allow_unused=True)
+        rev = sum(0.0 if h is None else np.sum(np.asarray(h) * t) for h, t in zip(hs, ts))
+    np.testing.assert_allclose(rev, numeric, rtol=1e-4, atol=1e-5,
+                               err_msg=f"{spec.name}: reverse over reverse")
+
+    # forward over reverse: jvp of the gradient function along t
+    def gradient(*duals):
+        full = [wl.tensor(a) for a in arrays]
+        for i, d in zip(diff, duals):
+            full[i] = d.requires_grad_()
+        y = spec.fn(*full)
+        return wl.autograd.grad(y, [full[i] for i in diff], grad_outputs=wl.tensor(g),
+                                materialize_grads=True)
+
+    _, hts = wl.autograd.jvp(gradient, [wl.tensor(arrays[i]) for i in diff],
+                             [wl.tensor(t) for t in ts])
+    fwd = sum(np.sum(np.asarray(h) * v) for h, v in zip(hts, vs))
+    np.testing.assert_allclose(fwd, numeric, rtol=1e-4, atol=1e-5,
+                               err_msg=f"{spec.name}: forward over reverse")
