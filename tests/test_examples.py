@@ -1,0 +1,49 @@
+"""The examples run end to end as a user runs them: a subprocess, its printed log, its files."""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITS = ROOT / "examples" / "train_digits.py"
+LINE = re.compile(r"^step\s+(\d+)\s+train_loss\s+([\d.]+)\s+test_acc\s+([\d.]+)", re.M)
+FINAL = re.compile(r"final test accuracy ([\d.]+)")
+
+pytest.importorskip("sklearn")
+pytest.importorskip("matplotlib")
+
+
+def run_digits(out: Path, *args: str) -> str:
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, str(DIGITS), "--out", str(out), *args],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_digits_smoke_run_writes_checkpoint_and_plot(tmp_path):
+    out = tmp_path / "run"
+    stdout = run_digits(out, "--steps", "30")
+    logged = [(int(s), float(loss)) for s, loss, _ in LINE.findall(stdout)]
+    assert len(logged) >= 2, stdout
+    assert logged[-1][0] == 30
+    assert logged[-1][1] < logged[0][1], f"loss did not decrease: {logged}"
+    assert FINAL.search(stdout), stdout
+
+    with np.load(out / "model.npz", allow_pickle=False) as ckpt:
+        shapes = {k: ckpt[k].shape for k in ckpt.files}
+        assert all(np.isfinite(ckpt[k]).all() for k in ckpt.files)
+    assert shapes == {"w1": (64, 64), "b1": (64,), "w2": (64, 10), "b2": (10,),
+                      "mean": (64,), "std": (64,)}
+    assert (out / "curves.png").stat().st_size > 1000
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no temp file left behind
+
+
+def test_digits_learns(tmp_path):
+    stdout = run_digits(tmp_path / "run", "--steps", "300", "--seed", "1")
+    acc = float(FINAL.search(stdout).group(1))
+    assert acc >= 0.9, stdout
