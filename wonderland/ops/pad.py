@@ -31,22 +31,35 @@ def _source_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
         return np.where(j >= n, period - j, j)
     if mode == "replicate":
         return np.clip(j, 0, n - 1)
-    if mode == "circular":
-        if lo > n or hi > n:
-            raise ValueError(f"pad: circular padding ({lo}, {hi}) exceeds the dimension size {n}")
-        return j % n
-    raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                     f"got {mode!r}")
+    if lo > n or hi > n:  # circular
+        raise ValueError(f"pad: circular padding ({lo}, {hi}) exceeds the dimension size {n}")
+    return j % n
 
 
 def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     """Pad (or, with negative amounts, crop) the trailing dimensions of x."""
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
     pairs = _pairs(x, pad)
-    crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, x.shape))
-    x = x[crop]
-    pairs = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+    for d, ((lo, hi), n) in enumerate(zip(pairs, x.shape)):
+        if max(-lo, 0) + max(-hi, 0) > n:
+            raise ValueError(f"pad: negative padding ({lo}, {hi}) crops more than the size {n} "
+                             f"of dimension {d}")
+    if mode in ("reflect", "replicate"):
+        # Source positions on the uncropped dimension: as in PyTorch, a reflection may reach
+        # elements that a negative pad on the other side crops from the output.
+        for d, (lo, hi) in enumerate(pairs):
+            if lo or hi:
+                x = x[(slice(None),) * d + (_source_index(x.shape[d], lo, hi, mode),)]
+        return x
+    if any(lo < 0 or hi < 0 for lo, hi in pairs):
+        x = x[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, x.shape))]
+        pairs = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
     if mode == "constant":
         shape = tuple(n + lo + hi for (lo, hi), n in zip(pairs, x.shape))
+        if shape == x.shape:
+            return x
         key = normalize_key(tuple(slice(lo, lo + n) for (lo, _), n in zip(pairs, x.shape)), shape)
         out = IndexAdd(key, shape)(x)
         if value != 0:
@@ -56,6 +69,5 @@ def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
         return out
     for d, (lo, hi) in enumerate(pairs):
         if lo or hi:
-            idx = _source_index(x.shape[d], lo, hi, mode)
-            x = x[(slice(None),) * d + (idx,)]
+            x = x[(slice(None),) * d + (_source_index(x.shape[d], lo, hi, mode),)]
     return x

@@ -2,6 +2,7 @@
 mean, var, std, logsumexp, max/min with indices."""
 from __future__ import annotations
 
+import builtins
 import math
 from collections import namedtuple
 from dataclasses import dataclass
@@ -210,7 +211,8 @@ def var(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tens
     axes = norm_dims(dim, x.ndim, "var")
     n = math.prod(x.shape[a] for a in axes)
     centred = x - mean(x, axes, keepdim=True)
-    return Sum(axes, keepdim)(centred * centred) / max(n - correction, 0)
+    # builtins.max: this module's own max is the tensor op
+    return Sum(axes, keepdim)(centred * centred) / builtins.max(n - correction, 0)
 
 
 def std(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tensor:
@@ -261,6 +263,9 @@ def _extreme_along(x: Tensor, dim, keepdim, pick, other, name: str):
     from .index import gather
 
     d = norm_dim(dim, x.ndim, name)
+    if x.ndim == 0:  # a scalar is its own extreme, at index 0
+        values, idx = _extreme_along(reshape(x, (1,)), 0, False, pick, other, name)
+        return values_indices(values, idx)
     idx = pick(x, d, keepdim=True)
     values = gather(x, d, idx)  # the derivative goes to the returned index, as in PyTorch
     if not keepdim:

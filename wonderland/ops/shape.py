@@ -173,8 +173,16 @@ def squeeze(x: Tensor, dim=None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
 
 
+def _new_dim(dim: int, ndim: int, name: str) -> int:
+    """Where a new dimension goes in a result of ndim + 1 dimensions: [-(ndim + 1), ndim]."""
+    if not -(ndim + 1) <= dim <= ndim:
+        raise IndexError(f"{name}: dimension {dim} is out of range [{-(ndim + 1)}, {ndim}] for "
+                         f"a new dimension of a tensor with {ndim} dimensions")
+    return dim % (ndim + 1)
+
+
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    d = norm_dim(dim, x.ndim + 1, "unsqueeze")
+    d = _new_dim(dim, x.ndim, "unsqueeze")
     return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
 
 
@@ -221,13 +229,20 @@ def stack(tensors, dim: int = 0) -> Tensor:
     for i, x in enumerate(tensors):
         if x.shape != tensors[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {x.shape}, expected {tensors[0].shape}")
-    d = norm_dim(dim, tensors[0].ndim + 1, "stack")
+    d = _new_dim(dim, tensors[0].ndim, "stack")
     return cat([unsqueeze(x, d) for x in tensors], d)
 
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """The slice [start, start + length) along dim."""
+    """The slice [start, start + length) along dim (a negative start counts from the end)."""
     d = norm_dim(dim, x.ndim, "narrow")
+    n = x.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start {start} is out of range [{-n}, {n}] for dimension {d}")
+    start = start % n if start < 0 else start
+    if length < 0 or start + length > n:
+        raise ValueError(f"narrow: start {start} + length {length} does not fit dimension {d} "
+                         f"of size {n}")
     return x[(slice(None),) * d + (slice(start, start + length),)]
 
 
@@ -241,7 +256,9 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
             raise ValueError(f"split: size must be positive, got {step}")
         sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
     else:
-        sizes = list(split_size_or_sections)
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {sizes} must not be negative")
         if sum(sizes) != n:
             raise ValueError(f"split: sizes {sizes} do not add up to {n} along dimension {d}")
     out, start = [], 0
@@ -254,6 +271,8 @@ def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """At most `chunks` pieces of equal size (the last may be smaller), as in PyTorch."""
     n = x.shape[norm_dim(dim, x.ndim, "chunk")]
+    if chunks <= 0:
+        raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
     return split(x, max(1, -(-n // chunks)), dim)
 
 
@@ -314,8 +333,17 @@ def repeat_interleave(x: Tensor, repeats: int, dim: int | None = None) -> Tensor
     return flatten(y, d, d + 1)
 
 
-def movedim(x: Tensor, source: int, destination: int) -> Tensor:
-    s, d = norm_dim(source, x.ndim, "movedim"), norm_dim(destination, x.ndim, "movedim")
-    axes = [i for i in range(x.ndim) if i != s]
-    axes.insert(d, s)
-    return permute(x, axes)
+def movedim(x: Tensor, source, destination) -> Tensor:
+    """Move dimension(s) `source` to position(s) `destination`, keeping the others in order."""
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: {len(src)} source dims but {len(dst)} destinations")
+    src = tuple(norm_dim(s, x.ndim, "movedim") for s in src)
+    dst = tuple(norm_dim(d, x.ndim, "movedim") for d in dst)
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: repeated dimension in source {source} or destination "
+                         f"{destination}")
+    rest = iter(i for i in range(x.ndim) if i not in src)
+    placed = dict(zip(dst, src))
+    return permute(x, [placed[i] if i in placed else next(rest) for i in range(x.ndim)])

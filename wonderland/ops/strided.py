@@ -97,6 +97,8 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
     if size > n or size <= 0 or step <= 0:
         raise ValueError(f"unfold: window {size} with step {step} does not fit dimension {d} "
                          f"of size {n}")
+    if x.ndim == 0:  # as in PyTorch: the one window of a scalar, shape (1,)
+        return as_strided(x, (1,), (1,))
     strides = contiguous_strides(x.shape)
     shape = list(x.shape)
     shape[d] = (n - size) // step + 1
