@@ -118,22 +118,25 @@ def einsum(equation: str, *operands: Tensor) -> Tensor:
         raise ValueError("einsum: expected at least one operand")
     operands = promote_args("einsum", *operands)
     inputs, output = parse(equation, [x.shape for x in operands])
+    for k, (term, x) in enumerate(zip(inputs, operands)):
+        for c in set(term):  # a repeated letter (diagonal) needs equal sizes, no broadcasting
+            dims = {x.shape[p] for p, d in enumerate(term) if d == c}
+            if len(dims) > 1:
+                raise ValueError(f"einsum: subscript '{c}' repeats in operand {k} with "
+                                 f"different sizes {sorted(dims)}")
     size: dict[str, int] = {}
+    first: dict[str, int] = {}  # the operand that set each letter's size
     for k, (term, x) in enumerate(zip(inputs, operands)):
         for c, n in zip(term, x.shape):
             old = size.get(c, 1)
             if n != 1 and old != 1 and n != old:
-                raise ValueError(f"einsum: subscript '{c}' has size {old} in one operand and "
-                                 f"{n} in operand {k} (shape {x.shape}) of '{equation}'")
-            size[c] = max(old, n) if n == 1 or old == 1 else n
+                raise ValueError(f"einsum: subscript '{c}' has size {old} in operand "
+                                 f"{first[c]} and {n} in operand {k} (shape {x.shape}) of "
+                                 f"'{equation}'; sizes must match or be 1")
+            if old == 1:
+                size[c], first[c] = n, k
     shaped = []
-    for k, (term, x) in enumerate(zip(inputs, operands)):
-        if len(set(term)) != len(term):
-            for c in set(term):
-                dims = {x.shape[p] for p, d in enumerate(term) if d == c}
-                if len(dims) > 1:
-                    raise ValueError(f"einsum: subscript '{c}' repeats in operand {k} with "
-                                     f"different sizes {sorted(dims)}")
+    for term, x in zip(inputs, operands):
         want = tuple(size[c] for c in term)
         shaped.append(x if want == x.shape else x.broadcast_to(want))
     return Einsum(tuple(inputs), output)(*shaped)

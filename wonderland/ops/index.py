@@ -11,7 +11,7 @@ import numpy as np
 from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
-from ._convert import lift, norm_dim
+from ._convert import broadcast_shape, lift, norm_dim
 
 
 def _is_basic(key: tuple) -> bool:
@@ -68,7 +68,9 @@ class IndexPut(Primitive):
         return out
 
     def vjp(self, g, y, x, v):
-        gx = IndexPut(self.key)(g, g[self.key] * 0) if x.requires_grad else None
+        from .creation import zeros_like
+
+        gx = IndexPut(self.key)(g, zeros_like(v)) if x.requires_grad else None
         return gx, (Getitem(self.key)(g) if v.requires_grad else None)
 
     def jvp(self, t, y, x, v):
@@ -98,7 +100,9 @@ class Gather(Primitive):
         return xp.take_along_axis(x, index, axis=self.dim)
 
     def vjp(self, g, y, x, index):
-        return ScatterAdd(self.dim)(x * 0, index, g), None
+        from .creation import zeros_like
+
+        return ScatterAdd(self.dim)(zeros_like(x), index, g), None  # zeros, not x * 0: inf * 0
 
     def jvp(self, t, y, x, index):
         return Gather(self.dim)(t[0], index)
@@ -143,7 +147,13 @@ def normalize_key(key, shape: tuple[int, ...]) -> tuple:
         if isinstance(k, Tensor):
             k = k._data
         if isinstance(k, (list, tuple)):
-            k = np.asarray(k)
+            k = np.asarray(k) if len(k) else np.zeros(0, dtype=np.int64)
+        if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
+            k = int(k)  # a 0-d integer tensor selects, as an int does
+        if isinstance(k, (bool, np.bool_)) or (isinstance(k, np.ndarray) and k.ndim == 0
+                                               and k.dtype == np.bool_):
+            raise IndexError("a boolean scalar is not supported as an index; use None to add "
+                             "a dimension, or a boolean mask with at least one dimension")
         if isinstance(k, np.ndarray) and k.dtype == np.bool_:
             if k.shape != shape[dim:dim + k.ndim]:
                 raise IndexError(f"boolean mask of shape {k.shape} does not match the indexed "
@@ -186,9 +196,33 @@ def _dims_used(k) -> int:
     return 1
 
 
+def _torch_order(key: tuple, ndim: int) -> tuple[int, int] | None:
+    """(b, p) where PyTorch puts the b broadcast dims of the index arrays at position p and NumPy
+    puts them first: an int is a plain selection in PyTorch but an advanced index in NumPy, so
+    in x[0, :, idx] NumPy sees separated advanced indices; None where the two agree."""
+    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
+    if not arrays:
+        return None
+    advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int))]
+    if advanced[-1] - advanced[0] + 1 == len(advanced):
+        return None  # NumPy's advanced indices are adjacent, and so are PyTorch's arrays
+    if not all(isinstance(k, (np.ndarray, int)) for k in key[arrays[0]:arrays[-1] + 1]):
+        return None  # the arrays are apart in PyTorch too: both put their dims first
+    span = ndim - sum(k is not None and k is not Ellipsis for k in key)  # dims under '...'
+    p = sum(span if k is Ellipsis else int(not isinstance(k, int)) for k in key[:arrays[0]])
+    return len(np.broadcast_shapes(*(key[i].shape for i in arrays))), p
+
+
 def getitem(x: Tensor, key) -> Tensor:
-    """x[key] with NumPy's rules: basic indexing, integer arrays, boolean masks."""
-    return Getitem(normalize_key(key, x.shape))(x)
+    """x[key] with PyTorch's rules: basic indexing, integer arrays, boolean masks (ints select
+    before the arrays index, so x[0, :, idx] has the shape of x[0][:, idx])."""
+    key = normalize_key(key, x.shape)
+    y = Getitem(key)(x)
+    order = _torch_order(key, x.ndim)
+    if order is not None:
+        b, p = order
+        y = y.movedim(tuple(range(b)), tuple(range(p, p + b)))
+    return y
 
 
 def index_put(x: Tensor, indices, values, accumulate: bool = False) -> Tensor:
@@ -196,7 +230,12 @@ def index_put(x: Tensor, indices, values, accumulate: bool = False) -> Tensor:
     key = normalize_key(tuple(indices) if isinstance(indices, (list, tuple)) else indices,
                         x.shape)
     values = lift(values, x)
-    target = np.empty(x.shape, dtype=np.bool_)[key].shape
+    target = np.empty(x.shape, dtype=np.bool_)[key].shape  # NumPy's layout of x[key]
+    order = _torch_order(key, x.ndim)
+    if order is not None:  # values come in PyTorch's layout (see getitem)
+        b, p = order
+        values = values.broadcast_to(target[b:p + b] + target[:b] + target[p + b:])
+        values = values.movedim(tuple(range(p, p + b)), tuple(range(b)))
     values = values.to(x.dtype)
     if values.shape != target:
         values = values.broadcast_to(target)
@@ -211,6 +250,14 @@ def _check_index(name: str, index: Tensor) -> None:
         raise TypeError(f"{name}: index must be an int64 tensor, got {got}")
 
 
+def _check_range(name: str, index: Tensor, dim: int, n: int) -> None:
+    if index.numel():
+        lo, hi = int(index.min()), int(index.max())
+        if lo < 0 or hi >= n:
+            raise IndexError(f"{name}: index {hi if hi >= n else lo} is out of range for "
+                             f"dimension {dim} with size {n} (expected 0 <= index < {n})")
+
+
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j][k] = x[i][index[i][j][k]][k] for dim=1, and likewise for other dims."""
     _check_index("gather", index)
@@ -221,13 +268,28 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
         if a != d and index.shape[a] > x.shape[a]:
             raise ValueError(f"gather: index shape {index.shape} exceeds input shape {x.shape} "
                              f"in dimension {a}")
-    if index.numel() and (int(index.max()) >= x.shape[d] or int(index.min()) < 0):
-        raise IndexError(f"gather: index out of range for dimension {d} with size {x.shape[d]}")
-    x = x[tuple(slice(None) if a == d else slice(0, index.shape[a]) for a in range(x.ndim))]
+    _check_range("gather", index, d, x.shape[d])
+    if any(index.shape[a] < x.shape[a] for a in range(x.ndim) if a != d):
+        x = x[tuple(slice(None) if a == d else slice(0, index.shape[a]) for a in range(x.ndim))]
     return Gather(d)(x, index)
 
 
-take_along_dim = gather
+def take_along_dim(x: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """torch.take_along_dim: gather along dim after broadcasting the other dims of x and
+    indices against each other; dim=None gathers from the flattened x."""
+    _check_index("take_along_dim", indices)
+    if dim is None:
+        return gather(x.reshape(-1), 0, indices.reshape(-1))
+    d = norm_dim(dim, x.ndim, "take_along_dim")
+    if indices.ndim != x.ndim:
+        raise ValueError(f"take_along_dim: indices have {indices.ndim} dimensions, input has "
+                         f"{x.ndim}")
+    before, after = (x.shape[:d], indices.shape[:d]), (x.shape[d + 1:], indices.shape[d + 1:])
+    lead = broadcast_shape("take_along_dim", *before)
+    trail = broadcast_shape("take_along_dim", *after)
+    x = x.broadcast_to(lead + (x.shape[d],) + trail)
+    indices = indices.broadcast_to(lead + (indices.shape[d],) + trail)
+    return gather(x, d, indices)
 
 
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -241,10 +303,10 @@ def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
         if index.shape[a] > src.shape[a] or (a != d and index.shape[a] > x.shape[a]):
             raise ValueError(f"scatter_add: index shape {index.shape} exceeds src {src.shape} "
                              f"or input {x.shape} in dimension {a}")
-    if index.numel() and (int(index.max()) >= x.shape[d] or int(index.min()) < 0):
-        raise IndexError(f"scatter_add: index out of range for dimension {d} "
-                         f"with size {x.shape[d]}")
-    src = src[tuple(slice(0, n) for n in index.shape)].to(x.dtype)
+    _check_range("scatter_add", index, d, x.shape[d])
+    if src.shape != index.shape:
+        src = src[tuple(slice(0, n) for n in index.shape)]
+    src = src.to(x.dtype)
     return ScatterAdd(d)(x, index, src)
 
 
@@ -269,8 +331,14 @@ def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
     _check_index("one_hot", index)
     from .creation import arange
 
+    top = int(index.max()) if index.numel() else -1
+    if index.numel() and int(index.min()) < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(index.min())}")
     if num_classes < 0:
-        num_classes = int(index.max()) + 1 if index.numel() else 0
+        num_classes = top + 1
+    elif top >= num_classes:
+        raise ValueError(f"one_hot: class value {top} is not smaller than num_classes "
+                         f"{num_classes}")
     return (index.unsqueeze(-1) == arange(num_classes, device=index.device)).to(dt.int64)
 
 
