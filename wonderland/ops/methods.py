@@ -82,7 +82,8 @@ METHODS = {
     "t": shape.t, "swapaxes": shape.transpose,
     # indexing and strided views
     **{name: getattr(index, name) for name in (
-        "gather", "scatter_add", "index_select", "masked_fill", "tril", "triu", "index_put")},
+        "gather", "scatter_add", "index_select", "masked_fill", "tril", "triu", "index_put",
+        "take_along_dim")},
     "unfold": strided.unfold, "as_strided": strided.as_strided,
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     # dtypes and copies
