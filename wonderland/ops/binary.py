@@ -4,11 +4,16 @@ The public functions promote dtypes and broadcast first, so every primitive here
 of one shape and one dtype; BroadcastTo's vjp is the only place broadcasting is undone."""
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
+import numpy as np
+
+from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, promote_args
+from .creation import zeros_like
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,16 @@ class Div(Primitive):
 
 @dataclass(frozen=True)
 class Pow(Primitive):
-    """y = a^b;  dy = b a^(b-1) da + y log(a) db (the db term is 0 where a = 0)"""
+    """y = a^b;  dy = b a^(b-1) da + y log(a) db (da term 0 where b = 0, db term 0 where a = 0)"""
 
     def forward(self, xp, a, b):
         return xp.power(a, b)
 
     def _dbase(self, y, a, b):
-        return b * a ** (b - 1)
+        # At b = 0 the slope is 0 (as in PyTorch), not 0 * 0^-1 = nan; the exponent is made
+        # safe too, so that no nan leaks into higher derivatives through the unused branch.
+        zero = b == 0
+        return where(zero, 0, b * a ** where(zero, 1, b - 1))
 
     def _dexp(self, y, a):
         safe = where(a == 0, 1, a)  # log(0) would poison the product with -inf * 0
@@ -90,6 +98,26 @@ class Pow(Primitive):
 
     def jvp(self, t, y, a, b):
         return t[0] * self._dbase(y, a, b) + t[1] * self._dexp(y, a)
+
+
+@dataclass(frozen=True)
+class PowScalar(Primitive):
+    """y = x^p for a fixed number p;  dy = p x^(p-1) dx (0 when p = 0, as in PyTorch)"""
+
+    exponent: int | float
+
+    def forward(self, xp, x):
+        return xp.power(x, x.dtype.type(self.exponent))
+
+    def vjp(self, g, y, x):
+        if self.exponent == 0:
+            return (zeros_like(g),)
+        return (g * (x ** (self.exponent - 1) * self.exponent),)
+
+    def jvp(self, t, y, x):
+        if self.exponent == 0:
+            return zeros_like(t[0])
+        return t[0] * (x ** (self.exponent - 1) * self.exponent)
 
 
 class _Extremum(Primitive):
@@ -132,10 +160,9 @@ class Where(Primitive):
     def forward(self, xp, cond, a, b):
         return xp.where(cond, a, b)
 
-    def vjp(self, g, y, cond, a, b):
-        zero = g * 0
-        return (None, where(cond, g, zero) if a.requires_grad else None,
-                where(cond, zero, g) if b.requires_grad else None)
+    def vjp(self, g, y, cond, a, b):  # a literal 0, not g * 0, which is nan where g is inf
+        return (None, where(cond, g, 0) if a.requires_grad else None,
+                where(cond, 0, g) if b.requires_grad else None)
 
     def jvp(self, t, y, cond, a, b):
         return where(cond, t[1], t[2])
@@ -179,7 +206,16 @@ def div(a, b, rounding_mode: str | None = None) -> Tensor:
 
 
 def pow(a, b) -> Tensor:  # noqa: A001  (the tensor method's name)
-    """a ** b elementwise; the exponent may be a tensor (its gradient is y log a)."""
+    """a ** b elementwise; the exponent may be a tensor (its gradient is y log a).
+
+    A number as exponent gets its own primitive, which has no exponent term at all: a zero
+    tangent for a constant exponent would still meet log(a) = nan at negative bases."""
+    number = isinstance(b, (numbers.Number, np.number)) and not isinstance(b, (bool, np.bool_))
+    if isinstance(a, Tensor) and number:
+        from .unary import cast
+
+        exponent = b.item() if isinstance(b, np.number) else b
+        return PowScalar(exponent)(cast(a, dt.promote_with_scalar(a.dtype, exponent)))
     return _pow(a, b)
 
 
