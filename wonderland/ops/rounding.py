@@ -7,16 +7,17 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, promote_args
+from .creation import zeros_like
 
 
 class _Step(Primitive):
     """A piecewise-constant function: its derivative is zero wherever it is defined."""
 
     def vjp(self, g, y, x):
-        return (g * 0,)
+        return (zeros_like(g),)  # not g * 0: an inf or NaN cotangent must not leak through
 
     def jvp(self, t, y, x):
-        return t[0] * 0
+        return zeros_like(t[0])
 
 
 @dataclass(frozen=True)

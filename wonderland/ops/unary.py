@@ -10,6 +10,7 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only
+from .creation import zeros_like
 
 try:  # SciPy's erf is fast and exact; without SciPy, fall back on the standard library's.
     from scipy.special import erf as _np_erf
@@ -227,10 +228,10 @@ class Sign(Primitive):
         return xp.sign(x)
 
     def vjp(self, g, y, x):
-        return (g * 0,)
+        return (zeros_like(g),)  # not g * 0: an inf or NaN cotangent must not leak through
 
     def jvp(self, t, y, x):
-        return t[0] * 0
+        return zeros_like(t[0])
 
 
 @dataclass(frozen=True)
