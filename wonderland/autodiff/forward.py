@@ -1,6 +1,8 @@
 """Forward mode for users: dual levels, make_dual / unpack_dual, and jvp(f, primals, tangents)."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..core import dual
 from ..core.tensor import Tensor
 
@@ -34,10 +36,15 @@ def make_dual(primal: Tensor, tangent: Tensor, *, level: int | None = None) -> T
     return dual.with_tangent(primal, _level(level), tangent)
 
 
-def unpack_dual(x: Tensor, *, level: int | None = None) -> tuple[Tensor, Tensor | None]:
+class UnpackedDual(NamedTuple):
+    primal: Tensor
+    tangent: Tensor | None
+
+
+def unpack_dual(x: Tensor, *, level: int | None = None) -> UnpackedDual:
     """(primal, tangent) of x at the level; the tangent is None where x carries none."""
     level = _level(level)
-    return dual.strip(x, level), dual.tangent_of(x, level)
+    return UnpackedDual(dual.strip(x, level), dual.tangent_of(x, level))
 
 
 def jvp(f, primals, tangents) -> tuple:

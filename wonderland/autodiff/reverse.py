@@ -42,9 +42,41 @@ def _seed(out: Tensor, g) -> Tensor:
         return ones_like(out)
     if not isinstance(g, Tensor):
         g = Tensor(g, dtype=out.dtype, device=out.device)
+    if g.device != out.device:
+        raise RuntimeError(f"gradient is on {g.device} but the output is on {out.device}")
     if g.shape != out.shape:
         raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {out.shape}")
     return g
+
+
+def _run_hooks(hooks, g: Tensor) -> Tensor:
+    for hook in list(hooks):
+        r = hook(g)
+        if r is None:
+            continue
+        if not isinstance(r, Tensor) or r.shape != g.shape:
+            what = f"shape {r.shape}" if isinstance(r, Tensor) else type(r).__name__
+            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)} returned {what}; "
+                               f"expected None or a tensor of shape {g.shape}")
+        g = r
+    return g
+
+
+_FREED = ("trying to backward through the graph a second time (or to use saved tensors after "
+          "they were freed); pass retain_graph=True to the first backward if you need to walk "
+          "it again")
+
+
+def _leading_to(order: list[Tensor], wanted: set[int]) -> set[int]:
+    """The tensors of `order` from which a wanted tensor can be reached (the wanted included):
+    the only ones whose vjp a capture needs, as autograd.grad runs only the needed nodes."""
+    hit: set[int] = set()
+    for t in reversed(order):  # inputs before the tensors that read them
+        node = t._node
+        if id(t) in wanted or (node is not None and node.inputs is not None
+                               and any(id(x) in hit for x in node.inputs)):
+            hit.add(id(t))
+    return hit
 
 
 def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph: bool,
@@ -59,6 +91,10 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
     seeds = [_seed(o, g) for o, g in zip(outputs, grad_outputs)]
     order = _topological_order(outputs)
     wanted = None if capture is None else {id(t) for t in capture}
+    needed = None if wanted is None else _leading_to(order, wanted)
+    for t in order:  # report a freed graph before any .grad changes
+        if t._node is not None and t._node.inputs is None and id(t) not in (wanted or ()):
+            raise RuntimeError(_FREED)  # (a wanted tensor's own node need not be walked)
     captured: dict[int, Tensor] = {}
     cot: dict[int, Tensor] = {}
     for o, s in zip(outputs, seeds):
@@ -67,28 +103,20 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
         for i, t in enumerate(order):
             order[i] = None  # release our reference as soon as we are done with t
             g = cot.pop(id(t), None)
-            if g is None:
+            if g is None or (needed is not None and id(t) not in needed):
                 continue
             if t._hooks:
-                for hook in list(t._hooks):
-                    r = hook(g)
-                    if r is not None:
-                        g = r
+                g = _run_hooks(t._hooks, g)
             if wanted is not None:
                 if id(t) in wanted:
                     captured[id(t)] = g
             elif t._node is None or t._retains_grad:
                 t.grad = g if t.grad is None else t.grad + g
-                if t._node is None:
-                    continue
             node = t._node
-            if node is None:
+            if node is None or node.inputs is None:
                 continue
-            if node.inputs is None:
-                raise RuntimeError(
-                    "trying to backward through the graph a second time (or to use saved "
-                    "tensors after they were freed); pass retain_graph=True to the first "
-                    "backward if you need to walk it again")
+            if needed is not None and not any(id(x) in needed for x in node.inputs):
+                continue
             cots = node.prim.vjp(g, t, *node.inputs)
             for x, gx in zip(node.inputs, cots):
                 if gx is None or not x._requires_grad:

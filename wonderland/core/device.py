@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backend import get_backend
+
 
 @dataclass(frozen=True)
 class Device:
@@ -20,8 +22,6 @@ class Device:
 
     @property
     def backend(self):
-        from ..backend import get_backend
-
         return get_backend(self.type)
 
 
@@ -36,10 +36,10 @@ def as_device(d) -> Device:
         return cpu
     if isinstance(d, str):
         kind, _, idx = d.partition(":")
-        from ..backend import get_backend
-
         get_backend(kind)  # raises a clear error for an unknown device type
         if kind == "cpu":
             return cpu
+        if idx and not idx.isdigit():
+            raise ValueError(f"bad device index in {d!r}: expected a form such as 'cuda:0'")
         return Device(kind, int(idx) if idx else 0)
     raise TypeError(f"expected a device such as 'cpu' or 'cuda:0', got {d!r}")

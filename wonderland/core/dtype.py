@@ -2,7 +2,8 @@
 
 Promotion follows NumPy's weak-scalar rule (NEP 50: a Python number never widens a tensor of the
 same kind) and PyTorch's category rule for tensors (bool < integer < floating: the higher kind wins
-and keeps its own width, so int64 + float32 is float32)."""
+and keeps its own width, so int64 + float32 is float32). Unlike PyTorch, a 0-d tensor is not weak:
+it promotes like any tensor, as in NumPy 2 and JAX."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -86,6 +86,8 @@ def with_tangent(x: Tensor, level: int, tangent: Tensor | None) -> Tensor:
     else:
         if tangent.shape != x.shape:
             raise ValueError(f"tangent shape {tangent.shape} does not match primal {x.shape}")
+        if tangent.device != x.device:
+            raise RuntimeError(f"tangent is on {tangent.device} but its primal is on {x.device}")
         tangents[level] = tangent
     return alias(x, tangents)
 

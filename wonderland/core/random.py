@@ -8,10 +8,11 @@ class Generator:
     """A source of random numbers (NumPy's PCG64), passed as `generator=` for explicit control."""
 
     def __init__(self, seed: int | None = None):
-        self.manual_seed(seed if seed is not None else np.random.SeedSequence().entropy)
+        self.manual_seed(seed if seed is not None else _fresh_seed())
 
     def manual_seed(self, seed: int) -> Generator:
-        self.seed = int(seed)
+        """Restart the stream; negative seeds are taken modulo 2**64, as PyTorch does."""
+        self.seed = int(seed) % 2**64
         self.np = np.random.Generator(np.random.PCG64(self.seed))
         return self
 
@@ -35,13 +36,17 @@ def manual_seed(seed: int) -> Generator:
 
 def seed() -> int:
     """Seed the default generator from fresh entropy and return that seed."""
-    s = int(np.random.SeedSequence().entropy % (2**63))
+    s = _fresh_seed()
     default_generator.manual_seed(s)
     return s
 
 
 def initial_seed() -> int:
     return default_generator.initial_seed()
+
+
+def _fresh_seed() -> int:
+    return int(np.random.SeedSequence().entropy % 2**63)
 
 
 def get_generator(generator: Generator | None) -> np.random.Generator:

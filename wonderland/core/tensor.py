@@ -233,19 +233,22 @@ class _HookHandle:
 
 def _to_array(data, dtype=None) -> np.ndarray:
     """Turn Python data or arrays into a NumPy array with wonderland's dtype defaults."""
+    typed = isinstance(data, (Tensor, np.ndarray, np.generic))  # these keep their own dtype
     if isinstance(data, Tensor):
         arr = data._device.backend.to_numpy(data._data)
-    elif isinstance(data, (list, tuple)) and _has_tensors(data):
-        arr = np.array(_untensor(data))
     else:
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(_untensor(data) if isinstance(data, (list, tuple))
+                             and _has_tensors(data) else data)
+        except ValueError as e:  # NumPy's words for a ragged list are about its own internals
+            raise ValueError(f"cannot make a tensor from a ragged nested sequence: every "
+                             f"list at one depth must have the same length ({e})") from None
     if dtype is not None:
         return np.array(arr, dtype=dt.as_dtype(dtype).np_dtype)  # always a copy, as torch.tensor
     if arr.dtype.kind == "f":
-        # Python floats become the default dtype; NumPy float arrays keep their own width.
-        want = dt.get_default_dtype().np_dtype if not isinstance(data, np.ndarray) else arr.dtype
+        want = arr.dtype if typed else dt.get_default_dtype().np_dtype
     elif arr.dtype.kind in "iu":
-        want = arr.dtype if isinstance(data, np.ndarray) else np.dtype(np.int64)
+        want = arr.dtype if typed else np.dtype(np.int64)
     elif arr.dtype.kind == "b":
         want = arr.dtype
     else:

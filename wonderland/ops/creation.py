@@ -1,6 +1,8 @@
 """Making tensors: from data, filled, ranges, identity, random, and the *_like variants."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..core import dtype as dt
@@ -10,9 +12,13 @@ from ..core.tensor import Tensor, _to_array
 
 
 def _shape(size) -> tuple[int, ...]:
+    """Sizes given as varargs or as one tuple/list; each must be a non-negative integer."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
-    shape = tuple(int(s) for s in size)
+    try:
+        shape = tuple(operator.index(s) for s in size)  # int() would truncate 2.5 silently
+    except TypeError:
+        raise TypeError(f"sizes must be integers, got {tuple(size)}") from None
     if any(s < 0 for s in shape):
         raise ValueError(f"negative dimension in shape {shape}")
     return shape
@@ -30,15 +36,26 @@ def _float(dtype) -> np.dtype:
     return (dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)).np_dtype
 
 
+def _random_float(dtype, name: str) -> np.dtype:
+    d = _float(dtype)
+    if d.kind != "f":  # a cast would turn uniform samples into all zeros
+        raise TypeError(f"{name}: expected a floating dtype, got {d}")
+    return d
+
+
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (floats default to float32, ints to int64)."""
     return _place(_to_array(data, dtype), device, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """`data` if it already is a tensor of that dtype and device, else a new tensor."""
+    """`data` if it already is a tensor of that dtype and device, else a tensor made from it
+    (sharing memory with a NumPy array when no copy is needed, as in PyTorch)."""
     if isinstance(data, Tensor):
         return data.to(device=device, dtype=dtype)
+    if (isinstance(data, np.ndarray) and as_device(device).type == "cpu"
+            and (dtype is None or dt.as_dtype(dtype).np_dtype == data.dtype)):
+        return from_numpy(data)
     return tensor(data, dtype=dtype, device=device)
 
 
@@ -68,6 +85,7 @@ def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor
 
 def eye(n: int, m: int | None = None, dtype=None, device=None,
         requires_grad: bool = False) -> Tensor:
+    n, m = _shape((n, n if m is None else m))
     return _place(np.eye(n, m, dtype=_float(dtype)), device, requires_grad)
 
 
@@ -76,46 +94,63 @@ def arange(start, end=None, step=1, dtype=None, device=None,
     """Values from start (inclusive) to end (exclusive); integer unless an argument is a float."""
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise ValueError(f"arange: end {end} cannot be reached from start {start} "
+                         f"with step {step}")
     if dtype is None:
-        is_float = any(isinstance(v, float) for v in (start, end, step))
+        is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
         d = dt.get_default_dtype() if is_float else dt.int64
     else:
         d = dt.as_dtype(dtype)
+    # Computed in float64 (or int64) and then cast, so float32 values match PyTorch's.
     return _place(np.arange(start, end, step).astype(d.np_dtype), device, requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype=None, device=None,
              requires_grad: bool = False) -> Tensor:
+    if operator.index(steps) < 0:
+        raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     return _place(np.linspace(start, end, steps).astype(_float(dtype)), device, requires_grad)
 
 
 def rand(*size, generator: Generator | None = None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    a = get_generator(generator).random(_shape(size)).astype(_float(dtype))
+    a = get_generator(generator).random(_shape(size)).astype(_random_float(dtype, "rand"))
     return _place(a, device, requires_grad)
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    a = get_generator(generator).standard_normal(_shape(size)).astype(_float(dtype))
+    a = get_generator(generator).standard_normal(_shape(size))
+    a = a.astype(_random_float(dtype, "randn"))
     return _place(a, device, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size=(), generator: Generator | None = None,
             dtype=None, device=None) -> Tensor:
     """Integers uniform on [low, high) (or [0, low) when high is omitted)."""
+    if isinstance(high, (tuple, list)):  # randint(high, size), as PyTorch allows
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
+    if low >= high:
+        raise ValueError(f"randint: empty range [{low}, {high})")
     d = dt.int64 if dtype is None else dt.as_dtype(dtype)
-    a = get_generator(generator).integers(low, high, size=_shape((size,) if isinstance(size, int)
-                                                                 else size)).astype(d.np_dtype)
+    shape = _shape((size,) if isinstance(size, int) else size)
+    a = get_generator(generator).integers(low, high, size=shape).astype(d.np_dtype)
     return _place(a, device, False)
 
 
-def randperm(n: int, generator: Generator | None = None, device=None) -> Tensor:
-    return _place(get_generator(generator).permutation(n).astype(np.int64), device, False)
+def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=None) -> Tensor:
+    """A random permutation of 0 .. n-1."""
+    (n,) = _shape((n,))
+    d = dt.int64 if dtype is None else dt.as_dtype(dtype)
+    return _place(get_generator(generator).permutation(n).astype(d.np_dtype), device, False)
 
 
 def zeros_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
