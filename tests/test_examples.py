@@ -6,16 +6,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = ROOT / "examples" / "train_digits.py"
 LINE = re.compile(r"^step\s+(\d+)\s+train_loss\s+([\d.]+)\s+test_acc\s+([\d.]+)", re.M)
 FINAL = re.compile(r"final test accuracy ([\d.]+)")
-
-pytest.importorskip("sklearn")
-pytest.importorskip("matplotlib")
-
 
 def run_digits(out: Path, *args: str) -> str:
     env = {**os.environ, "MPLBACKEND": "Agg"}

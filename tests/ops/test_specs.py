@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import wonderland as wl
 from wonderland.core import REGISTRY
@@ -12,9 +13,25 @@ from wonderland.core import primitive as primitive_module
 
 from .specs import ALL_SPECS
 
-torch = pytest.importorskip("torch")
 EPS = 1e-6
-IDS = [s.name for s in ALL_SPECS]
+
+
+def _rows(keep) -> list:
+    """The rows a check applies to, as pytest parameters named after the rows."""
+    return [pytest.param(s, id=s.name) for s in ALL_SPECS if keep(s)]
+
+
+def _differentiable(s) -> bool:
+    return bool(s.diff_indices(s.arrays()))
+
+
+ROWS = _rows(lambda s: True)
+NUMPY_ROWS = _rows(lambda s: s.np_fn is not None)
+TORCH_ROWS = _rows(lambda s: s.torch_fn is not None)
+DIFF_ROWS = _rows(_differentiable)
+FD_ROWS = _rows(lambda s: _differentiable(s) and s.finite_differences)
+SECOND_ORDER_ROWS = _rows(lambda s: _differentiable(s) and s.finite_differences
+                          and s.second_order)
 
 
 def _tensors(arrays, diff, requires_grad=True):
@@ -58,11 +75,6 @@ def _shifted(arrays, i, delta):
     return out
 
 
-@pytest.fixture(params=ALL_SPECS, ids=IDS)
-def spec(request):
-    return request.param
-
-
 def test_registry_covered():
     """Every registered primitive is proven by at least one row."""
     named = {p for s in ALL_SPECS for p in s.prims}
@@ -72,6 +84,14 @@ def test_registry_covered():
     assert not unknown, f"op-spec rows name primitives that do not exist: {unknown}"
 
 
+def test_every_row_has_an_oracle():
+    lonely = [s.name for s in ALL_SPECS if s.np_fn is None and s.torch_fn is None]
+    assert not lonely, f"rows with neither a NumPy nor a PyTorch reference: {lonely}"
+    names = [s.name for s in ALL_SPECS]
+    assert len(names) == len(set(names)), "two op-spec rows share a name"
+
+
+@pytest.mark.parametrize("spec", ROWS)
 def test_row_runs_its_primitives(spec):
     seen = set()
     primitive_module._observers.append(lambda prim, xs: seen.add(prim.name))
@@ -90,16 +110,14 @@ def test_row_runs_its_primitives(spec):
     assert set(spec.prims) <= seen, f"{spec.name} never ran {set(spec.prims) - seen}"
 
 
+@pytest.mark.parametrize("spec", NUMPY_ROWS)
 def test_forward_numpy(spec):
-    if spec.np_fn is None:
-        pytest.skip("row has no NumPy reference (PyTorch is its oracle)")
     arrays = spec.arrays()
     _close(_out(spec, arrays), spec.np_fn(*arrays), spec, "forward vs NumPy")
 
 
+@pytest.mark.parametrize("spec", TORCH_ROWS)
 def test_against_torch(spec):
-    if spec.torch_fn is None:
-        pytest.skip("row has no PyTorch reference (NumPy is its oracle)")
     arrays = spec.arrays()
     diff = spec.diff_indices(arrays)
     ts = [torch.tensor(a, requires_grad=i in diff) for i, a in enumerate(arrays)]
@@ -116,18 +134,14 @@ def test_against_torch(spec):
                f"vjp vs PyTorch, input {i}")
 
 
-def _needs_grad(spec, finite_differences=False):
+def _inputs(spec):
     arrays = spec.arrays()
-    diff = spec.diff_indices(arrays)
-    if not diff:
-        pytest.skip("row has no derivative")
-    if finite_differences and not spec.finite_differences:
-        pytest.skip("row's output precision is too low for finite differences")
-    return arrays, diff
+    return arrays, spec.diff_indices(arrays)
 
 
+@pytest.mark.parametrize("spec", FD_ROWS)
 def test_vjp_finite_differences(spec):
-    arrays, diff = _needs_grad(spec, finite_differences=True)
+    arrays, diff = _inputs(spec)
     y = _out(spec, arrays)
     g = np.random.default_rng(2).standard_normal(y.shape)
     _, grads = _vjp(spec, arrays, diff, g)
@@ -142,8 +156,9 @@ def test_vjp_finite_differences(spec):
         _close(gr, numeric, spec, f"vjp vs finite differences, input {i}")
 
 
+@pytest.mark.parametrize("spec", FD_ROWS)
 def test_jvp_finite_differences(spec):
-    arrays, diff = _needs_grad(spec, finite_differences=True)
+    arrays, diff = _inputs(spec)
     rng = np.random.default_rng(3)
     tangents = [rng.standard_normal(arrays[i].shape) for i in diff]
     up, down = list(arrays), list(arrays)
@@ -155,9 +170,10 @@ def test_jvp_finite_differences(spec):
     _close(ty, numeric, spec, "jvp vs finite differences")
 
 
+@pytest.mark.parametrize("spec", DIFF_ROWS)
 def test_dot_product(spec):
     """<g, J t> == <J^T g, t>: the two modes agree with each other exactly (up to rounding)."""
-    arrays, diff = _needs_grad(spec)
+    arrays, diff = _inputs(spec)
     rng = np.random.default_rng(4)
     tangents = [rng.standard_normal(arrays[i].shape) for i in diff]
     _, ty = _jvp(spec, arrays, diff, tangents)
@@ -169,12 +185,11 @@ def test_dot_product(spec):
     np.testing.assert_allclose(lhs, rhs, rtol=rtol, atol=1e-9, err_msg=spec.name)
 
 
+@pytest.mark.parametrize("spec", SECOND_ORDER_ROWS)
 def test_second_order(spec):
     """S(x) = <grad_x <g, f(x)>, v>: its derivative along t by reverse-over-reverse and by
     forward-over-reverse both match finite differences of S."""
-    arrays, diff = _needs_grad(spec, finite_differences=True)
-    if not spec.second_order:
-        pytest.skip("row opts out of second order")
+    arrays, diff = _inputs(spec)
     rng = np.random.default_rng(5)
     y = _out(spec, arrays)
     g = rng.standard_normal(y.shape)
