@@ -91,3 +91,9 @@ def test_gradients_keep_each_inputs_dtype():
     assert a.grad.dtype is wl.float32 and b.grad.dtype is wl.float64
     np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("name, scalar", [("uint8", -2), ("int8", 1000), ("int16", 2**20)])
+def test_number_that_does_not_fit_is_a_clear_error(name, scalar):
+    with pytest.raises(OverflowError, match=rf"mul: the number {scalar} does not fit .* {name}"):
+        wl.mul(_tensor(name), scalar)

@@ -9,16 +9,24 @@ from ..core import dtype as dt
 from ..core.tensor import Tensor
 
 
-def lift(value, like: Tensor, dtype: dt.DType | None = None) -> Tensor:
+def lift(value, like: Tensor, dtype: dt.DType | None = None, name: str = "op") -> Tensor:
     """A Python number or array as a tensor on `like`'s device (dtype: given, or like's)."""
     if isinstance(value, Tensor):
         return value
-    d = (dtype or like.dtype).np_dtype
-    return Tensor._make(like.device.backend.from_numpy(np.asarray(value, dtype=d)), like.device)
+    dtype = dtype or like.dtype
+    try:
+        arr = np.asarray(value, dtype=dtype.np_dtype)
+    except OverflowError:
+        raise OverflowError(f"{name}: the number {value} does not fit in the tensor's dtype "
+                            f"{dtype.name}; convert the tensor first (e.g. x.long())") from None
+    return Tensor._make(like.device.backend.from_numpy(arr), like.device)
 
 
 def promote_args(name: str, *args) -> list[Tensor]:
     """Tensors and Python numbers to tensors of one dtype (weak scalars, see core.dtype)."""
+    if args[0].__class__ is Tensor and all(a.__class__ is Tensor and a._data.dtype ==
+                                           args[0]._data.dtype for a in args[1:]):
+        return list(args)  # the common case: nothing to convert
     tensors = [a for a in args if isinstance(a, Tensor)]
     if not tensors:
         raise TypeError(f"{name}: expected at least one tensor argument")
@@ -33,7 +41,7 @@ def promote_args(name: str, *args) -> list[Tensor]:
                 raise TypeError(f"{name}: expected a tensor or a number, got {type(a).__name__}")
     from .unary import cast
 
-    return [cast(a, result) if isinstance(a, Tensor) else lift(a, tensors[0], result)
+    return [cast(a, result) if isinstance(a, Tensor) else lift(a, tensors[0], result, name)
             for a in args]
 
 
@@ -51,10 +59,24 @@ def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def broadcast_all(name: str, *ts: Tensor) -> list[Tensor]:
+    first = ts[0]._data.shape
+    if all(t._data.shape == first for t in ts[1:]):
+        return list(ts)
     shape = broadcast_shape(name, *(t.shape for t in ts))
     from .shape import broadcast_to
 
     return [t if t.shape == shape else broadcast_to(t, shape) for t in ts]
+
+
+def elementwise(prim, name: str):
+    """The public function of an elementwise primitive of two tensors: promote, broadcast, bind."""
+
+    def op(a, b) -> Tensor:
+        return prim(*broadcast_all(name, *promote_args(name, a, b)))
+
+    op.__name__ = name
+    op.__doc__ = type(prim).__doc__
+    return op
 
 
 def norm_dim(dim: int, ndim: int, name: str = "op") -> int:

@@ -12,7 +12,7 @@ import numpy as np
 from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
-from ._convert import broadcast_all, promote_args
+from ._convert import broadcast_all, elementwise, promote_args
 from .creation import zeros_like
 
 
@@ -168,22 +168,13 @@ class Where(Primitive):
         return where(cond, t[1], t[2])
 
 
-def _binary(prim: Primitive, name: str):
-    def op(a, b) -> Tensor:
-        return prim(*broadcast_all(name, *promote_args(name, a, b)))
-
-    op.__name__ = name
-    op.__doc__ = type(prim).__doc__
-    return op
-
-
-add = _binary(Add(), "add")
-sub = _binary(Sub(), "sub")
-mul = _binary(Mul(), "mul")
-maximum = _binary(Maximum(), "maximum")
-minimum = _binary(Minimum(), "minimum")
-_div = _binary(Div(), "div")
-_pow = _binary(Pow(), "pow")
+add = elementwise(Add(), "add")
+sub = elementwise(Sub(), "sub")
+mul = elementwise(Mul(), "mul")
+maximum = elementwise(Maximum(), "maximum")
+minimum = elementwise(Minimum(), "minimum")
+_div = elementwise(Div(), "div")
+_pow = elementwise(Pow(), "pow")
 
 
 def div(a, b, rounding_mode: str | None = None) -> Tensor:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
-from ._convert import broadcast_all, promote_args
+from ._convert import elementwise
 
 
 class _Predicate(Primitive):
@@ -110,24 +110,15 @@ class IsInf(_Predicate):
         return xp.isinf(x)
 
 
-def _compare(prim: Primitive, name: str):
-    def op(a, b) -> Tensor:
-        return prim(*broadcast_all(name, *promote_args(name, a, b)))
-
-    op.__name__ = name
-    op.__doc__ = type(prim).__doc__
-    return op
-
-
-eq = _compare(Equal(), "eq")
-ne = _compare(NotEqual(), "ne")
-lt = _compare(Less(), "lt")
-le = _compare(LessEqual(), "le")
-gt = _compare(Greater(), "gt")
-ge = _compare(GreaterEqual(), "ge")
-logical_and = _compare(LogicalAnd(), "logical_and")
-logical_or = _compare(LogicalOr(), "logical_or")
-logical_xor = _compare(LogicalXor(), "logical_xor")
+eq = elementwise(Equal(), "eq")
+ne = elementwise(NotEqual(), "ne")
+lt = elementwise(Less(), "lt")
+le = elementwise(LessEqual(), "le")
+gt = elementwise(Greater(), "gt")
+ge = elementwise(GreaterEqual(), "ge")
+logical_and = elementwise(LogicalAnd(), "logical_and")
+logical_or = elementwise(LogicalOr(), "logical_or")
+logical_xor = elementwise(LogicalXor(), "logical_xor")
 
 
 def logical_not(x: Tensor) -> Tensor:

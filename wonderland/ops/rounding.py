@@ -6,18 +6,8 @@ from dataclasses import dataclass
 
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
-from ._convert import broadcast_all, promote_args
-from .creation import zeros_like
-
-
-class _Step(Primitive):
-    """A piecewise-constant function: its derivative is zero wherever it is defined."""
-
-    def vjp(self, g, y, x):
-        return (zeros_like(g),)  # not g * 0: an inf or NaN cotangent must not leak through
-
-    def jvp(self, t, y, x):
-        return zeros_like(t[0])
+from ._convert import broadcast_all, elementwise, promote_args
+from .unary import _Step
 
 
 @dataclass(frozen=True)
@@ -80,9 +70,12 @@ def trunc(x: Tensor) -> Tensor:
     return Trunc()(x) if x.is_floating_point else x
 
 
+_floor_divide = elementwise(FloorDivide(), "floor_divide")
+
+
 def floor_divide(a, b) -> Tensor:
     """floor(a / b), the `//` operator."""
-    return FloorDivide()(*broadcast_all("floor_divide", *promote_args("floor_divide", a, b)))
+    return _floor_divide(a, b)
 
 
 def trunc_divide(a, b) -> Tensor:

@@ -220,18 +220,22 @@ class Abs(Primitive):
         return t[0] * x.sign()
 
 
-@dataclass(frozen=True)
-class Sign(Primitive):
-    """y = sign(x);  dy = 0 (piecewise constant)"""
-
-    def forward(self, xp, x):
-        return xp.sign(x)
+class _Step(Primitive):
+    """A piecewise-constant function: its derivative is zero wherever it is defined."""
 
     def vjp(self, g, y, x):
         return (zeros_like(g),)  # not g * 0: an inf or NaN cotangent must not leak through
 
     def jvp(self, t, y, x):
         return zeros_like(t[0])
+
+
+@dataclass(frozen=True)
+class Sign(_Step):
+    """y = sign(x);  dy = 0 (piecewise constant)"""
+
+    def forward(self, xp, x):
+        return xp.sign(x)
 
 
 @dataclass(frozen=True)
