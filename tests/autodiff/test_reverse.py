@@ -438,3 +438,16 @@ def _manual_grad(a):
         g = g * 1.0001 * np.cos(1.0001 * h)
         h = np.sin(1.0001 * h)
     return g
+
+
+def test_grad_ignores_a_freed_branch_it_does_not_need():
+    a = wl.tensor([1.0, 2.0], requires_grad=True)
+    b = wl.tensor([3.0, 4.0], requires_grad=True)
+    freed = (b * b).sum()
+    kept = (a * a).sum()
+    total = freed + kept
+    freed.backward()  # frees b * b, which total also reads
+    (ga,) = wl.autograd.grad(total, a)
+    np.testing.assert_allclose(ga.numpy(), [2.0, 4.0])
+    with pytest.raises(RuntimeError, match="second time"):
+        wl.autograd.grad(total, b)

@@ -92,9 +92,12 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
     order = _topological_order(outputs)
     wanted = None if capture is None else {id(t) for t in capture}
     needed = None if wanted is None else _leading_to(order, wanted)
+    freed_seen = False
     for t in order:  # report a freed graph before any .grad changes
         if t._node is not None and t._node.inputs is None and id(t) not in (wanted or ()):
-            raise RuntimeError(_FREED)  # (a wanted tensor's own node need not be walked)
+            if needed is None or id(t) in needed:
+                raise RuntimeError(_FREED)  # (a wanted tensor's own node need not be walked)
+            freed_seen = True  # it may have led to a wanted tensor: we can no longer tell
     captured: dict[int, Tensor] = {}
     cot: dict[int, Tensor] = {}
     for o, s in zip(outputs, seeds):
@@ -128,6 +131,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
                 cot[k] = cot[k] + gx if k in cot else gx
             if not retain_graph:
                 node.inputs = None
+    if freed_seen and len(captured) < len(wanted):
+        raise RuntimeError(_FREED)
     return captured
 
 
