@@ -55,6 +55,20 @@ from .index import (
                       tril,
                       triu,
 )
+from .join import (
+                      cat,
+                      chunk,
+                      concatenate,
+                      flip,
+                      narrow,
+                      repeat,
+                      repeat_interleave,
+                      roll,
+                      split,
+                      stack,
+                      tile,
+                      unbind,
+)
 from .linalg import bmm, dot, matmul, mm, outer
 from .pad import pad
 from .reduce import (
@@ -79,26 +93,14 @@ from .rounding import ceil, floor, floor_divide, remainder, round, trunc
 from .shape import (
                       broadcast_tensors,
                       broadcast_to,
-                      cat,
-                      chunk,
-                      concatenate,
                       expand,
                       flatten,
-                      flip,
                       movedim,
-                      narrow,
                       permute,
-                      repeat,
-                      repeat_interleave,
                       reshape,
-                      roll,
-                      split,
                       squeeze,
-                      stack,
                       t,
-                      tile,
                       transpose,
-                      unbind,
                       unflatten,
                       unsqueeze,
                       view,

@@ -12,6 +12,7 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, lift, norm_dim
+from .keys import normalize_key, torch_order
 
 
 def _is_basic(key: tuple) -> bool:
@@ -126,99 +127,12 @@ class ScatterAdd(Primitive):
         return ScatterAdd(self.dim)(t[0], index, t[2])
 
 
-# --- keys for __getitem__ ---------------------------------------------------------------------
-def normalize_key(key, shape: tuple[int, ...]) -> tuple:
-    """A user key as a tuple of ints, slices, None, Ellipsis and integer arrays, checked
-    against the shape (boolean masks become the integer arrays of their nonzero positions)."""
-    if not isinstance(key, tuple):
-        key = (key,)
-    out, dim = [], 0
-    n_used = sum(_dims_used(k) for k in key)
-    if n_used > len(shape):
-        raise IndexError(f"too many indices for a tensor of shape {shape}: {n_used} given")
-    for k in key:
-        if k is Ellipsis:
-            out.append(Ellipsis)
-            dim += len(shape) - n_used
-            continue
-        if k is None:
-            out.append(None)
-            continue
-        if isinstance(k, Tensor):
-            k = k._data
-        if isinstance(k, (list, tuple)):
-            k = np.asarray(k) if len(k) else np.zeros(0, dtype=np.int64)
-        if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
-            k = int(k)  # a 0-d integer tensor selects, as an int does
-        if isinstance(k, (bool, np.bool_)) or (isinstance(k, np.ndarray) and k.ndim == 0
-                                               and k.dtype == np.bool_):
-            raise IndexError("a boolean scalar is not supported as an index; use None to add "
-                             "a dimension, or a boolean mask with at least one dimension")
-        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
-            if k.shape != shape[dim:dim + k.ndim]:
-                raise IndexError(f"boolean mask of shape {k.shape} does not match the indexed "
-                                 f"dimensions {shape[dim:dim + k.ndim]} of shape {shape}")
-            out.extend(np.nonzero(k))
-            dim += k.ndim
-            continue
-        if isinstance(k, np.ndarray):
-            if k.dtype.kind not in "iu":
-                raise IndexError(f"tensors used as indices must be integer or bool, got {k.dtype}")
-            n = shape[dim]
-            if k.size and (k.max() >= n or k.min() < -n):
-                raise IndexError(f"index {int(k.max() if k.max() >= n else k.min())} is out of "
-                                 f"bounds for dimension {dim} with size {n}")
-            out.append(k.astype(np.int64) % max(n, 1))
-            dim += 1
-            continue
-        if isinstance(k, (int, np.integer)):
-            n = shape[dim]
-            if not -n <= k < n:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {n}")
-            out.append(int(k) % n)
-            dim += 1
-            continue
-        if isinstance(k, slice):
-            out.append(k)
-            dim += 1
-            continue
-        raise IndexError(f"unsupported index {k!r} of type {type(k).__name__}")
-    return tuple(out)
-
-
-def _dims_used(k) -> int:
-    if k is None or k is Ellipsis:
-        return 0
-    if isinstance(k, Tensor):
-        k = k._data
-    if isinstance(k, np.ndarray) and k.dtype == np.bool_:
-        return k.ndim
-    return 1
-
-
-def _torch_order(key: tuple, ndim: int) -> tuple[int, int] | None:
-    """(b, p) where PyTorch puts the b broadcast dims of the index arrays at position p and NumPy
-    puts them first: an int is a plain selection in PyTorch but an advanced index in NumPy, so
-    in x[0, :, idx] NumPy sees separated advanced indices; None where the two agree."""
-    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]
-    if not arrays:
-        return None
-    advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int))]
-    if advanced[-1] - advanced[0] + 1 == len(advanced):
-        return None  # NumPy's advanced indices are adjacent, and so are PyTorch's arrays
-    if not all(isinstance(k, (np.ndarray, int)) for k in key[arrays[0]:arrays[-1] + 1]):
-        return None  # the arrays are apart in PyTorch too: both put their dims first
-    span = ndim - sum(k is not None and k is not Ellipsis for k in key)  # dims under '...'
-    p = sum(span if k is Ellipsis else int(not isinstance(k, int)) for k in key[:arrays[0]])
-    return len(np.broadcast_shapes(*(key[i].shape for i in arrays))), p
-
-
 def getitem(x: Tensor, key) -> Tensor:
     """x[key] with PyTorch's rules: basic indexing, integer arrays, boolean masks (ints select
     before the arrays index, so x[0, :, idx] has the shape of x[0][:, idx])."""
     key = normalize_key(key, x.shape)
     y = Getitem(key)(x)
-    order = _torch_order(key, x.ndim)
+    order = torch_order(key, x.ndim)
     if order is not None:
         b, p = order
         y = y.movedim(tuple(range(b)), tuple(range(p, p + b)))
@@ -231,7 +145,7 @@ def index_put(x: Tensor, indices, values, accumulate: bool = False) -> Tensor:
                         x.shape)
     values = lift(values, x)
     target = np.empty(x.shape, dtype=np.bool_)[key].shape  # NumPy's layout of x[key]
-    order = _torch_order(key, x.ndim)
+    order = torch_order(key, x.ndim)
     if order is not None:  # values come in PyTorch's layout (see getitem)
         b, p = order
         values = values.broadcast_to(target[b:p + b] + target[:b] + target[p + b:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..core import dtype as dt
 from ..core.dual import Alias
 from ..core.tensor import Tensor
-from . import binary, compare, index, linalg, reduce, rounding, shape, strided, unary
+from . import binary, compare, index, join, linalg, reduce, rounding, shape, strided, unary
 from .pad import pad  # noqa: F401  (re-exported through ops)
 
 
@@ -77,8 +77,10 @@ METHODS = {
     # shapes
     **{name: getattr(shape, name) for name in (
         "reshape", "view", "permute", "transpose", "broadcast_to", "expand", "squeeze",
-        "unsqueeze", "flatten", "unflatten", "narrow", "split", "chunk", "unbind", "flip", "roll",
-        "repeat", "tile", "repeat_interleave", "movedim")},
+        "unsqueeze", "flatten", "unflatten", "movedim")},
+    **{name: getattr(join, name) for name in (
+        "narrow", "split", "chunk", "unbind", "flip", "roll", "repeat", "tile",
+        "repeat_interleave")},
     "t": shape.t, "swapaxes": shape.transpose,
     # indexing and strided views
     **{name: getattr(index, name) for name in (

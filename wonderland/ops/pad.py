@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.tensor import Tensor
-from .index import IndexAdd, normalize_key
+from .index import IndexAdd
+from .keys import normalize_key
 
 
 def _pairs(x: Tensor, pad) -> list[tuple[int, int]]:
