@@ -97,3 +97,4 @@ def test_gradients_keep_each_inputs_dtype():
 def test_number_that_does_not_fit_is_a_clear_error(name, scalar):
     with pytest.raises(OverflowError, match=rf"mul: the number {scalar} does not fit .* {name}"):
         wl.mul(_tensor(name), scalar)
+

@@ -97,7 +97,10 @@ class Pow(Primitive):
         return ga, gb
 
     def jvp(self, t, y, a, b):
-        return t[0] * self._dbase(y, a, b) + t[1] * self._dexp(y, a)
+        out = t[0] * self._dbase(y, a, b)
+        if bool(t[1].any()):  # a constant exponent comes with zero tangents: skip its log(a)
+            out = out + t[1] * self._dexp(y, a)  # term, which is nan for negative bases
+        return out
 
 
 @dataclass(frozen=True)
@@ -109,15 +112,16 @@ class PowScalar(Primitive):
     def forward(self, xp, x):
         return xp.power(x, x.dtype.type(self.exponent))
 
-    def vjp(self, g, y, x):
+    def _times_slope(self, v, x):
         if self.exponent == 0:
-            return (zeros_like(g),)
-        return (g * (x ** (self.exponent - 1) * self.exponent),)
+            return zeros_like(v)
+        return v * (x ** (self.exponent - 1) * self.exponent)
+
+    def vjp(self, g, y, x):
+        return (self._times_slope(g, x),)
 
     def jvp(self, t, y, x):
-        if self.exponent == 0:
-            return zeros_like(t[0])
-        return t[0] * (x ** (self.exponent - 1) * self.exponent)
+        return self._times_slope(t[0], x)
 
 
 class _Extremum(Primitive):
