@@ -270,3 +270,10 @@ def test_to_another_device_and_back_is_differentiable():
     assert x.grad.device == x.device
     assert x.to("cpu") is x and x.to(wl.float32) is x
     assert x.detach().to(wl.float64).dtype is wl.float64
+
+
+def test_iteration_yields_rows_and_refuses_0d():
+    x = wl.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert [r.tolist() for r in x] == [[1.0, 2.0], [3.0, 4.0]]
+    with pytest.raises(TypeError, match="0-d"):
+        list(wl.tensor(1.0))

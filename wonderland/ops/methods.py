@@ -36,6 +36,12 @@ def _type(self, dtype=None):
     return self.dtype.name if dtype is None else unary.cast(self, dtype)
 
 
+def _iter(self):
+    if self.ndim == 0:
+        raise TypeError("iteration over a 0-d tensor")
+    return (self[i] for i in range(self.shape[0]))
+
+
 def _setitem(self, key, value):
     raise TypeError("tensors are immutable here: use wl.index_put(x, key, value) or "
                     "x.masked_fill(mask, value), which return a new tensor")
@@ -55,7 +61,7 @@ OPERATORS = {
     "__gt__": compare.gt, "__ge__": compare.ge,
     "__and__": _logical(compare.logical_and, "&"), "__or__": _logical(compare.logical_or, "|"),
     "__xor__": _logical(compare.logical_xor, "^"), "__invert__": _invert,
-    "__getitem__": index.getitem, "__setitem__": _setitem,
+    "__getitem__": index.getitem, "__setitem__": _setitem, "__iter__": _iter,
 }
 
 METHODS = {
