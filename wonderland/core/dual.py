@@ -5,44 +5,24 @@ stripped (their other levels intact), so the tangent it computes for L carries d
 the other levels but never an L-perturbation of itself: the classic d/dx [x * d/dy (x + y)] = 1."""
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
+from . import levels
 from .grad_mode import is_grad_enabled
 from .primitive import Primitive, bind
 from .tensor import Node, Tensor
 
-_active: list[int] = []  # the levels open now, innermost last
-_counter = itertools.count(1)
-
 
 def enter_level() -> int:
-    level = next(_counter)
-    _active.append(level)
-    return level
+    return levels.enter("dual")
 
 
 def exit_level(level: int) -> None:
-    if not _active or _active[-1] != level:
-        raise RuntimeError(f"dual level {level} closed out of order (open: {_active})")
-    _active.pop()
+    levels.exit(level)
 
 
 def current_level() -> int | None:
-    return _active[-1] if _active else None
-
-
-def top_level(xs) -> int | None:
-    """The innermost open level at which any input carries a tangent, or None."""
-    if not _active:
-        return None
-    best = None
-    for x in xs:
-        if x._tangents:
-            for level in x._tangents:
-                if level in _active and (best is None or level > best):
-                    best = level
-    return best
+    return levels.innermost("dual")
 
 
 @dataclass(frozen=True)
@@ -63,7 +43,7 @@ class Alias(Primitive):
 
 def alias(x: Tensor, tangents: dict | None) -> Tensor:
     """A new tensor sharing x's memory and tape position, with the given tangents."""
-    out = Tensor._make(x._data, x._device)
+    out = x._shallow()
     if x._requires_grad and is_grad_enabled():
         out._requires_grad = True
         out._node = Node(Alias(), (x,))
@@ -103,14 +83,14 @@ def bind_at_level(prim: Primitive, xs, level: int) -> Tensor:
         # Reverse mode must see the inputs with their tangents, so that a vjp computed later
         # (forward over reverse) carries this level's perturbation too.
         out._node = Node(prim, tuple(xs))
-    if not prim.differentiable or out._data.dtype.kind != "f":
+    if not prim.differentiable or not out.is_floating_point:
         return out
     from ..ops.creation import zeros_like
 
     tangents = []
     for x, p in zip(xs, primals):
         t = tangent_of(x, level)
-        if t is None and p._data.dtype.kind == "f":
+        if t is None and p.is_floating_point:
             t = zeros_like(p)
         tangents.append(t)
     t_out = prim.jvp(tuple(tangents), out, *primals)

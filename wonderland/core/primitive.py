@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from . import levels
 from .grad_mode import is_grad_enabled
 from .tensor import Node, Tensor
 
@@ -43,6 +44,10 @@ class Primitive:
     def jvp(self, t, y, *xs):
         raise NotImplementedError(f"{self.name} has no jvp rule")
 
+    def batch(self, xs, bdims):
+        """vmap's rule: (xs with batch dims at bdims, None where unbatched) -> (y, y's bdim)."""
+        raise NotImplementedError(f"vmap: primitive {self.name} has no batching rule")
+
     def output_device(self, device):
         """Where the output lives: with the inputs, except for primitives that move data."""
         return device
@@ -53,8 +58,10 @@ class Primitive:
 
 def bind(prim: Primitive, *xs: Tensor) -> Tensor:
     """Apply a primitive to tensors: forward, then the tape node, then any tangents."""
-    level = dual.top_level(xs)
+    level = levels.top_level(xs)
     if level is not None:
+        if levels.kind(level) == "batch":
+            return batching.bind_batched(prim, xs, level)
         return dual.bind_at_level(prim, xs, level)
     device = xs[0]._device
     for x in xs[1:]:
@@ -83,4 +90,4 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
 _observers: list = []
 
 
-from . import dual  # noqa: E402  (dual needs bind and Primitive defined above)
+from . import batching, dual  # noqa: E402  (both need bind and Primitive defined above)

@@ -30,6 +30,7 @@ class Tensor:
     __slots__ = ("_data", "_device", "_requires_grad", "grad", "_node", "_tangents",
                  "_retains_grad", "_hooks", "__weakref__")
     __array_priority__ = 1000  # so numpy_array * tensor calls Tensor.__rmul__
+    _vlevel = None  # the vmap level of a BatchedTensor (core/batching.py); None for the rest
 
     def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
         Tensor._init(self, _to_array(data, dtype), as_device(device))
@@ -154,6 +155,10 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values (shared memory), cut from the tape and from forward-mode tangents."""
+        return self._shallow()
+
+    def _shallow(self) -> Tensor:
+        """A new tensor over the same memory, with no autodiff state."""
         return Tensor._make(self._data, self._device)
 
     def retain_grad(self) -> None:

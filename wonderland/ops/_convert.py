@@ -26,6 +26,7 @@ def promote_args(name: str, *args) -> list[Tensor]:
     """Tensors and Python numbers to tensors of one dtype (weak scalars, see core.dtype)."""
     if args[0].__class__ is Tensor and all(a.__class__ is Tensor and a._data.dtype ==
                                            args[0]._data.dtype for a in args[1:]):
+        # (exactly Tensor: a BatchedTensor has no _data of its own)
         return list(args)  # the common case: nothing to convert
     tensors = [a for a in args if isinstance(a, Tensor)]
     if not tensors:
@@ -59,8 +60,8 @@ def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def broadcast_all(name: str, *ts: Tensor) -> list[Tensor]:
-    first = ts[0]._data.shape
-    if all(t._data.shape == first for t in ts[1:]):
+    first = ts[0].shape
+    if all(t.shape == first for t in ts[1:]):
         return list(ts)
     shape = broadcast_shape(name, *(t.shape for t in ts))
     from .shape import broadcast_to

@@ -26,7 +26,7 @@ def normalize_key(key, shape: tuple[int, ...]) -> tuple:
             out.append(None)
             continue
         if isinstance(k, Tensor):
-            k = k._data
+            k = _index_array(k)
         if isinstance(k, (list, tuple)):
             k = np.asarray(k) if len(k) else np.zeros(0, dtype=np.int64)
         if isinstance(k, np.ndarray) and k.ndim == 0 and k.dtype.kind in "iu":
@@ -71,10 +71,17 @@ def _dims_used(k) -> int:
     if k is None or k is Ellipsis:
         return 0
     if isinstance(k, Tensor):
-        k = k._data
+        k = _index_array(k)
     if isinstance(k, np.ndarray) and k.dtype == np.bool_:
         return k.ndim
     return 1
+
+
+def _index_array(k: Tensor):
+    if k._vlevel is not None:
+        raise NotImplementedError("vmap: indexing with a batched index tensor is not supported "
+                                  "(the key must be the same for every example); use gather")
+    return k._data
 
 
 def torch_order(key: tuple, ndim: int) -> tuple[int, int] | None:
