@@ -38,6 +38,9 @@ class BatchedTensor(Tensor):
     def numel(self) -> int:
         return math.prod(self.shape)
 
+    def _values(self):
+        return self._physical._values()
+
     def _shallow(self) -> BatchedTensor:
         return BatchedTensor(self._physical, self._bdim, self._vlevel)
 

@@ -40,6 +40,9 @@ class Alias(Primitive):
     def jvp(self, t, y, x):
         return t[0]
 
+    def batch(self, xs, bdims):
+        return self(xs[0]), bdims[0]
+
 
 def alias(x: Tensor, tangents: dict | None) -> Tensor:
     """A new tensor sharing x's memory and tape position, with the given tangents."""

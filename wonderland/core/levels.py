@@ -8,12 +8,14 @@ from __future__ import annotations
 import itertools
 
 _kinds: dict[int, str] = {}  # open levels -> their kind; dicts keep insertion (nesting) order
+_info: dict[int, object] = {}  # what a level's transform wants known (vmap: size, randomness)
 _counter = itertools.count(1)
 
 
-def enter(kind: str) -> int:
+def enter(kind: str, info: object = None) -> int:
     level = next(_counter)
     _kinds[level] = kind
+    _info[level] = info
     return level
 
 
@@ -22,6 +24,11 @@ def exit(level: int) -> None:  # noqa: A001  (pairs with enter)
         raise RuntimeError(f"transform level {level} closed out of order "
                            f"(open: {list(_kinds)})")
     del _kinds[level]
+    del _info[level]
+
+
+def info(level: int) -> object:
+    return _info[level]
 
 
 def kind(level: int) -> str:

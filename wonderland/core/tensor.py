@@ -157,6 +157,11 @@ class Tensor:
         """The same values (shared memory), cut from the tape and from forward-mode tangents."""
         return self._shallow()
 
+    def _values(self) -> np.ndarray:
+        """Every value this tensor stands for (all examples, inside vmap): for argument checks
+        and branches that must hold for the whole batch, never for results."""
+        return self._device.backend.to_numpy(self._data)
+
     def _shallow(self) -> Tensor:
         """A new tensor over the same memory, with no autodiff state."""
         return Tensor._make(self._data, self._device)

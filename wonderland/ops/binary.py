@@ -13,12 +13,15 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, elementwise, promote_args
+from .batching import batch_elementwise, batch_unary
 from .creation import zeros_like
 
 
 @dataclass(frozen=True)
 class Add(Primitive):
     """y = a + b;  dy = da + db"""
+
+    batch = batch_elementwise
 
     def forward(self, xp, a, b):
         return a + b
@@ -34,6 +37,8 @@ class Add(Primitive):
 class Sub(Primitive):
     """y = a - b;  dy = da - db"""
 
+    batch = batch_elementwise
+
     def forward(self, xp, a, b):
         return a - b
 
@@ -48,6 +53,8 @@ class Sub(Primitive):
 class Mul(Primitive):
     """y = a b;  dy = b da + a db"""
 
+    batch = batch_elementwise
+
     def forward(self, xp, a, b):
         return a * b
 
@@ -61,6 +68,8 @@ class Mul(Primitive):
 @dataclass(frozen=True)
 class Div(Primitive):
     """y = a / b;  dy = da / b - y db / b"""
+
+    batch = batch_elementwise
 
     def forward(self, xp, a, b):
         return a / b
@@ -77,6 +86,8 @@ class Div(Primitive):
 @dataclass(frozen=True)
 class Pow(Primitive):
     """y = a^b;  dy = b a^(b-1) da + y log(a) db (da term 0 where b = 0, db term 0 where a = 0)"""
+
+    batch = batch_elementwise
 
     def forward(self, xp, a, b):
         return xp.power(a, b)
@@ -98,7 +109,7 @@ class Pow(Primitive):
 
     def jvp(self, t, y, a, b):
         out = t[0] * self._dbase(y, a, b)
-        if bool(t[1].any()):  # a constant exponent comes with zero tangents: skip its log(a)
+        if t[1]._values().any():  # a constant exponent comes with zero tangents: skip its log(a)
             out = out + t[1] * self._dexp(y, a)  # term, which is nan for negative bases
         return out
 
@@ -106,6 +117,8 @@ class Pow(Primitive):
 @dataclass(frozen=True)
 class PowScalar(Primitive):
     """y = x^p for a fixed number p;  dy = p x^(p-1) dx (0 when p = 0, as in PyTorch)"""
+
+    batch = batch_unary
 
     exponent: int | float
 
@@ -126,6 +139,8 @@ class PowScalar(Primitive):
 
 class _Extremum(Primitive):
     """Shared rule of maximum and minimum: the winner takes the gradient, ties split it evenly."""
+
+    batch = batch_elementwise
 
     def _shares(self, y, a, b):
         half = (a == b).to(y.dtype) * 0.5
@@ -160,6 +175,8 @@ class Minimum(_Extremum):
 @dataclass(frozen=True)
 class Where(Primitive):
     """y = a where cond else b;  dy = where(cond, da, db)"""
+
+    batch = batch_elementwise
 
     def forward(self, xp, cond, a, b):
         return xp.where(cond, a, b)

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import elementwise
+from .batching import batch_elementwise
 
 
 class _Predicate(Primitive):
     """A boolean-valued primitive: it has no derivative."""
+
+    batch = batch_elementwise
 
     differentiable = False
 

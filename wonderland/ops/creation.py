@@ -6,6 +6,8 @@ import operator
 import numpy as np
 
 from ..core import dtype as dt
+from ..core import levels
+from ..core.batching import BatchedTensor
 from ..core.device import as_device
 from ..core.random import Generator, get_generator
 from ..core.tensor import Tensor, _to_array
@@ -34,6 +36,20 @@ def _place(arr: np.ndarray, device, requires_grad: bool) -> Tensor:
 
 def _float(dtype) -> np.dtype:
     return (dt.get_default_dtype() if dtype is None else dt.as_dtype(dtype)).np_dtype
+
+
+def _random(name: str, shape: tuple[int, ...], sample, device, requires_grad: bool) -> Tensor:
+    """sample(shape) placed on the device; inside vmap, as its `randomness` asks: an error,
+    one draw shared by every example ('same'), or one draw per example ('different')."""
+    level = levels.innermost("batch")
+    randomness = None if level is None else levels.info(level).randomness
+    if randomness == "error":
+        raise RuntimeError(f"vmap: {name}() inside vmap with randomness='error'; pass "
+                           f"randomness='different' (a draw per example) or 'same'")
+    if randomness != "different":
+        return _place(sample(shape), device, requires_grad)
+    t = BatchedTensor(_place(sample((levels.info(level).size,) + shape), device, False), 0, level)
+    return t.requires_grad_() if requires_grad else t
 
 
 def _random_float(dtype, name: str) -> np.dtype:
@@ -119,16 +135,18 @@ def linspace(start: float, end: float, steps: int, dtype=None, device=None,
 def rand(*size, generator: Generator | None = None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
-    a = get_generator(generator).random(_shape(size)).astype(_random_float(dtype, "rand"))
-    return _place(a, device, requires_grad)
+    d = _random_float(dtype, "rand")
+    return _random("rand", _shape(size), lambda s: get_generator(generator).random(s).astype(d),
+                   device, requires_grad)
 
 
 def randn(*size, generator: Generator | None = None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal."""
-    a = get_generator(generator).standard_normal(_shape(size))
-    a = a.astype(_random_float(dtype, "randn"))
-    return _place(a, device, requires_grad)
+    d = _random_float(dtype, "randn")
+    return _random("randn", _shape(size),
+                   lambda s: get_generator(generator).standard_normal(s).astype(d),
+                   device, requires_grad)
 
 
 def randint(low: int, high: int | None = None, size=(), generator: Generator | None = None,
@@ -142,15 +160,23 @@ def randint(low: int, high: int | None = None, size=(), generator: Generator | N
         raise ValueError(f"randint: empty range [{low}, {high})")
     d = dt.int64 if dtype is None else dt.as_dtype(dtype)
     shape = _shape((size,) if isinstance(size, int) else size)
-    a = get_generator(generator).integers(low, high, size=shape).astype(d.np_dtype)
-    return _place(a, device, False)
+    rng = get_generator(generator)
+    return _random("randint", shape, lambda s: rng.integers(low, high, size=s).astype(d.np_dtype),
+                   device, False)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype=None, device=None) -> Tensor:
     """A random permutation of 0 .. n-1."""
     (n,) = _shape((n,))
     d = dt.int64 if dtype is None else dt.as_dtype(dtype)
-    return _place(get_generator(generator).permutation(n).astype(d.np_dtype), device, False)
+    rng = get_generator(generator)
+
+    def sample(shape):  # one permutation per row (per example inside vmap)
+        if len(shape) == 1:
+            return rng.permutation(n).astype(d.np_dtype)
+        return rng.permuted(np.broadcast_to(np.arange(n), shape), axis=-1).astype(d.np_dtype)
+
+    return _random("randperm", (n,), sample, device, False)
 
 
 def zeros_like(x: Tensor, dtype=None, device=None, requires_grad: bool = False) -> Tensor:

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from ..core.device import Device
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
+from .batching import batch_unary
 
 
 @dataclass(frozen=True)
 class ToDevice(Primitive):
     """y = x copied to `device`;  dx = dy copied back"""
+
+    batch = batch_unary
 
     device: Device
     source: Device

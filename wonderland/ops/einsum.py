@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import promote_args
+from .batching import batch_size, to_front
 
 LETTERS = string.ascii_letters
 
@@ -61,6 +62,13 @@ class Einsum(Primitive):
             term = self(*xs[:i], t[i], *xs[i + 1:])
             out = term if out is None else out + term
         return out
+
+    def batch(self, xs, bdims):
+        n = batch_size(xs, bdims)
+        b = next(c for c in LETTERS if c not in "".join(self.inputs) + self.output)
+        inputs = tuple(s if d is None else b + s for s, d in zip(self.inputs, bdims))
+        operands = [x if d is None else to_front(x, d, n) for x, d in zip(xs, bdims)]
+        return Einsum(inputs, b + self.output)(*operands), 0
 
 
 def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]:

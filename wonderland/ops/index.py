@@ -12,6 +12,7 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, lift, norm_dim
+from .batching import advanced_position, batch_axis, batch_size, to_front, to_position
 from .keys import normalize_key, torch_order
 
 
@@ -33,6 +34,10 @@ class Getitem(Primitive):
 
     def jvp(self, t, y, x):
         return Getitem(self.key)(t[0])
+
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        return Getitem((slice(None),) + self.key)(x), advanced_position(self.key)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +61,11 @@ class IndexAdd(Primitive):
     def jvp(self, t, y, v):
         return IndexAdd(self.key, self.shape)(t[0])
 
+    def batch(self, xs, bdims):
+        n = batch_size(xs, bdims)
+        g = to_position(xs[0], bdims[0], n, advanced_position(self.key))
+        return IndexAdd((slice(None),) + self.key, (n,) + self.shape)(g), 0
+
 
 @dataclass(frozen=True, eq=False)
 class IndexPut(Primitive):
@@ -77,6 +87,12 @@ class IndexPut(Primitive):
     def jvp(self, t, y, x, v):
         return IndexPut(self.key)(t[0], t[1])
 
+    def batch(self, xs, bdims):
+        n = batch_size(xs, bdims)
+        x = to_front(xs[0], bdims[0], n)
+        v = to_position(xs[1], bdims[1], n, advanced_position(self.key))
+        return IndexPut((slice(None),) + self.key)(x, v), 0
+
 
 def _grid(index_shape: tuple[int, ...], dim: int, index, xp) -> tuple:
     """The full advanced key that pairs `index` along dim with every position elsewhere."""
@@ -95,6 +111,8 @@ def _grid(index_shape: tuple[int, ...], dim: int, index, xp) -> tuple:
 class Gather(Primitive):
     """y[i][j] = x[i][index[i][j]] along `dim` (torch.gather);  vjp scatter-adds g at index"""
 
+    batch = batch_axis
+
     dim: int
 
     def forward(self, xp, x, index):
@@ -112,6 +130,8 @@ class Gather(Primitive):
 @dataclass(frozen=True)
 class ScatterAdd(Primitive):
     """y = x, then y[i][index[i][j]] += src[i][j] along `dim`;  dx = g, dsrc = gather(g)"""
+
+    batch = batch_axis
 
     dim: int
 
@@ -165,8 +185,9 @@ def _check_index(name: str, index: Tensor) -> None:
 
 
 def _check_range(name: str, index: Tensor, dim: int, n: int) -> None:
-    if index.numel():
-        lo, hi = int(index.min()), int(index.max())
+    values = index._values()
+    if values.size:
+        lo, hi = int(values.min()), int(values.max())
         if lo < 0 or hi >= n:
             raise IndexError(f"{name}: index {hi if hi >= n else lo} is out of range for "
                              f"dimension {dim} with size {n} (expected 0 <= index < {n})")
@@ -245,9 +266,10 @@ def one_hot(index: Tensor, num_classes: int = -1) -> Tensor:
     _check_index("one_hot", index)
     from .creation import arange
 
-    top = int(index.max()) if index.numel() else -1
-    if index.numel() and int(index.min()) < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {int(index.min())}")
+    values = index._values()
+    top = int(values.max()) if values.size else -1
+    if values.size and int(values.min()) < 0:
+        raise ValueError(f"one_hot: class values must be non-negative, got {int(values.min())}")
     if num_classes < 0:
         num_classes = top + 1
     elif top >= num_classes:

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import norm_dim, norm_dims, promote_args
+from .batching import batch_axis
 from .shape import _new_dim, broadcast_to, expand, flatten, reshape, unsqueeze
 
 
 @dataclass(frozen=True)
 class Cat(Primitive):
     """y = the inputs joined along `axis`;  vjp slices the cotangent back into pieces"""
+
+    batch = batch_axis
 
     axis: int
 

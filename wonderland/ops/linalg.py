@@ -6,11 +6,14 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, promote_args
+from .batching import batch_leading
 
 
 @dataclass(frozen=True)
 class MatMul(Primitive):
     """y = a @ b over matching batch dims;  da = g @ b^T, db = a^T @ g"""
+
+    batch = batch_leading
 
     def forward(self, xp, a, b):
         return xp.matmul(a, b)

@@ -11,6 +11,7 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only, norm_dim, norm_dims
+from .batching import batch_axes, batch_axis, batch_size, to_front
 from .shape import broadcast_to, reshape
 
 
@@ -26,6 +27,8 @@ def _spread(g: Tensor, x: Tensor, axes: tuple[int, ...]) -> Tensor:
 @dataclass(frozen=True)
 class Sum(Primitive):
     """y = sum of x over `axes`;  dy = sum(dx), and the cotangent spreads back evenly"""
+
+    batch = batch_axes
 
     axes: tuple[int, ...]
     keepdims: bool = False
@@ -44,6 +47,8 @@ class Sum(Primitive):
 class Prod(Primitive):
     """y = product of x over `axes`;  d y / d x_i = product of the other elements"""
 
+    batch = batch_axes
+
     axes: tuple[int, ...]
     keepdims: bool = False
 
@@ -52,7 +57,7 @@ class Prod(Primitive):
 
     def _others(self, y, x):
         """For each x_i, the product of the other elements of its reduction group."""
-        if not bool((x == 0).any()):
+        if not (x == 0)._values().any():
             return _spread(y, x, self.axes) / x
         # With zeros, y / x is undefined: move the reduced axes last, build an n x n grid with
         # ones on its diagonal (x_i replaced by 1), and take the product along each row.
@@ -84,6 +89,8 @@ def where_eye(grid: Tensor, identity: Tensor) -> Tensor:
 
 class _Extreme(Primitive):
     """Shared rule of amax and amin: the cotangent is split evenly among tied extreme elements."""
+
+    batch = batch_axes
 
     def _share(self, y, x):
         hit = (x == _spread(y, x, self.axes)).to(x.dtype)
@@ -129,6 +136,13 @@ class ArgMax(Primitive):
     def forward(self, xp, x):
         return xp.argmax(x, axis=self.axis, keepdims=self.keepdims).astype("int64")
 
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        if self.axis is not None:
+            return ArgMax(self.axis + 1, self.keepdims)(x), 0
+        y = ArgMax(1)(x.reshape(x.shape[0], -1))  # per example, over the flattened example
+        return (y.reshape((x.shape[0],) + (1,) * (x.ndim - 1)) if self.keepdims else y), 0
+
 
 @dataclass(frozen=True)
 class ArgMin(Primitive):
@@ -141,10 +155,19 @@ class ArgMin(Primitive):
     def forward(self, xp, x):
         return xp.argmin(x, axis=self.axis, keepdims=self.keepdims).astype("int64")
 
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        if self.axis is not None:
+            return ArgMin(self.axis + 1, self.keepdims)(x), 0
+        y = ArgMin(1)(x.reshape(x.shape[0], -1))  # per example, over the flattened example
+        return (y.reshape((x.shape[0],) + (1,) * (x.ndim - 1)) if self.keepdims else y), 0
+
 
 @dataclass(frozen=True)
 class Cumsum(Primitive):
     """y_i = x_0 + ... + x_i along `axis`;  vjp is the reversed cumulative sum of g"""
+
+    batch = batch_axis
 
     axis: int
 
@@ -162,6 +185,8 @@ class Cumsum(Primitive):
 class Any(Primitive):
     """y = whether any element over `axes` is nonzero"""
 
+    batch = batch_axes
+
     axes: tuple[int, ...]
     keepdims: bool = False
     differentiable = False
@@ -173,6 +198,8 @@ class Any(Primitive):
 @dataclass(frozen=True)
 class All(Primitive):
     """y = whether every element over `axes` is nonzero"""
+
+    batch = batch_axes
 
     axes: tuple[int, ...]
     keepdims: bool = False

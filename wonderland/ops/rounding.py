@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, elementwise, promote_args
+from .batching import batch_elementwise
 from .unary import _Step
 
 
@@ -47,6 +48,8 @@ class Trunc(_Step):
 @dataclass(frozen=True)
 class FloorDivide(Primitive):
     """y = floor(a / b) for integers and floats (no derivative)"""
+
+    batch = batch_elementwise
 
     differentiable = False
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, norm_dim, norm_dims
+from .batching import batch_size, to_front
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,10 @@ class Reshape(Primitive):
 
     def jvp(self, t, y, x):
         return reshape(t[0], self.shape)
+
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        return Reshape((x.shape[0],) + self.shape)(x), 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,10 @@ class Permute(Primitive):
     def jvp(self, t, y, x):
         return permute(t[0], self.axes)
 
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        return Permute((0,) + tuple(a + 1 for a in self.axes))(x), 0
+
 
 @dataclass(frozen=True)
 class BroadcastTo(Primitive):
@@ -62,6 +71,12 @@ class BroadcastTo(Primitive):
 
     def jvp(self, t, y, x):
         return broadcast_to(t[0], self.shape)
+
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        n, lead = x.shape[0], len(self.shape) - (x.ndim - 1)  # new leading dims go after batch
+        x = Reshape((n,) + (1,) * lead + x.shape[1:])(x)
+        return BroadcastTo((n,) + self.shape)(x), 0
 
 
 # --- public functions -----------------------------------------------------------------------

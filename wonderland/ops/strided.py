@@ -10,6 +10,7 @@ import numpy as np
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import norm_dim
+from .batching import batch_size, to_front
 
 
 def _flat_positions(size, stride, offset) -> np.ndarray:
@@ -44,6 +45,11 @@ class AsStrided(Primitive):
     def jvp(self, t, y, x):
         return AsStrided(self.size, self.stride, self.offset)(t[0])
 
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        n, per_example = x.shape[0], math.prod(x.shape[1:])
+        return AsStrided((n,) + self.size, (per_example,) + self.stride, self.offset)(x), 0
+
 
 @dataclass(frozen=True)
 class AsStridedAdd(Primitive):
@@ -65,6 +71,12 @@ class AsStridedAdd(Primitive):
 
     def jvp(self, t, y, v):
         return AsStridedAdd(self.shape, self.size, self.stride, self.offset)(t[0])
+
+    def batch(self, xs, bdims):
+        g = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        n, per_example = g.shape[0], math.prod(self.shape)
+        return AsStridedAdd((n,) + self.shape, (n,) + self.size, (per_example,) + self.stride,
+                            self.offset)(g), 0
 
 
 def as_strided(x: Tensor, size, stride, storage_offset: int = 0) -> Tensor:

@@ -10,6 +10,7 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only
+from .batching import batch_unary
 from .creation import zeros_like
 
 try:  # SciPy's erf is fast and exact; without SciPy, fall back on the standard library's.
@@ -21,6 +22,8 @@ except ImportError:  # pragma: no cover - depends on what is installed
 @dataclass(frozen=True)
 class Neg(Primitive):
     """y = -x;  dy = -dx"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         return -x
@@ -36,6 +39,8 @@ class Neg(Primitive):
 class Exp(Primitive):
     """y = exp(x);  dy = y dx"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.exp(x)
 
@@ -49,6 +54,8 @@ class Exp(Primitive):
 @dataclass(frozen=True)
 class Log(Primitive):
     """y = log(x);  dy = dx / x"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         return xp.log(x)
@@ -64,6 +71,8 @@ class Log(Primitive):
 class Log1p(Primitive):
     """y = log(1 + x);  dy = dx / (1 + x)"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.log1p(x)
 
@@ -77,6 +86,8 @@ class Log1p(Primitive):
 @dataclass(frozen=True)
 class Expm1(Primitive):
     """y = exp(x) - 1;  dy = (y + 1) dx"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         return xp.expm1(x)
@@ -92,6 +103,8 @@ class Expm1(Primitive):
 class Sqrt(Primitive):
     """y = sqrt(x);  dy = dx / (2 y)"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.sqrt(x)
 
@@ -105,6 +118,8 @@ class Sqrt(Primitive):
 @dataclass(frozen=True)
 class Rsqrt(Primitive):
     """y = 1 / sqrt(x);  dy = -y^3 dx / 2"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         return 1 / xp.sqrt(x)
@@ -120,6 +135,8 @@ class Rsqrt(Primitive):
 class Sin(Primitive):
     """y = sin(x);  dy = cos(x) dx"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.sin(x)
 
@@ -133,6 +150,8 @@ class Sin(Primitive):
 @dataclass(frozen=True)
 class Cos(Primitive):
     """y = cos(x);  dy = -sin(x) dx"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         return xp.cos(x)
@@ -148,6 +167,8 @@ class Cos(Primitive):
 class Tan(Primitive):
     """y = tan(x);  dy = (1 + y^2) dx"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.tan(x)
 
@@ -161,6 +182,8 @@ class Tan(Primitive):
 @dataclass(frozen=True)
 class Tanh(Primitive):
     """y = tanh(x);  dy = (1 - y^2) dx"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         return xp.tanh(x)
@@ -176,6 +199,8 @@ class Tanh(Primitive):
 class Sigmoid(Primitive):
     """y = 1 / (1 + exp(-x));  dy = y (1 - y) dx"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         e = xp.exp(-xp.abs(x))  # never overflows: the branch below picks the stable form
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
@@ -190,6 +215,8 @@ class Sigmoid(Primitive):
 @dataclass(frozen=True)
 class Erf(Primitive):
     """y = erf(x);  dy = 2/sqrt(pi) exp(-x^2) dx"""
+
+    batch = batch_unary
 
     def forward(self, xp, x):
         if xp is np:
@@ -210,6 +237,8 @@ class Erf(Primitive):
 class Abs(Primitive):
     """y = |x|;  dy = sign(x) dx (0 at x = 0, as in PyTorch)"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.abs(x)
 
@@ -222,6 +251,8 @@ class Abs(Primitive):
 
 class _Step(Primitive):
     """A piecewise-constant function: its derivative is zero wherever it is defined."""
+
+    batch = batch_unary
 
     def vjp(self, g, y, x):
         return (zeros_like(g),)  # not g * 0: an inf or NaN cotangent must not leak through
@@ -242,6 +273,8 @@ class Sign(_Step):
 class Relu(Primitive):
     """y = max(x, 0);  dy = [x > 0] dx"""
 
+    batch = batch_unary
+
     def forward(self, xp, x):
         return xp.maximum(x, 0).astype(x.dtype)
 
@@ -255,6 +288,8 @@ class Relu(Primitive):
 @dataclass(frozen=True)
 class Clip(Primitive):
     """y = min(max(x, low), high);  dy = [low <= x <= high] dx (either bound may be None)"""
+
+    batch = batch_unary
 
     low: float | None = None
     high: float | None = None
@@ -280,6 +315,8 @@ class Clip(Primitive):
 @dataclass(frozen=True)
 class Cast(Primitive):
     """y = x converted to `dtype`;  dy = dx converted (no derivative into or out of integers)"""
+
+    batch = batch_unary
 
     dtype: dt.DType
 
