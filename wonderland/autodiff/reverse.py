@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..core import primitive
 from ..core.grad_mode import set_grad_enabled
 from ..core.tensor import Tensor
 
@@ -120,7 +121,9 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
                 continue
             if needed is not None and not any(id(x) in needed for x in node.inputs):
                 continue
-            cots = node.prim.vjp(g, t, *node.inputs)
+            monitor = primitive._anomaly  # anomaly mode checks each vjp's cotangents
+            cots = (node.prim.vjp(g, t, *node.inputs) if monitor is None
+                    else monitor.vjp(node, g, t))
             for x, gx in zip(node.inputs, cots):
                 if gx is None or not x._requires_grad:
                     continue

@@ -60,9 +60,9 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
     """Apply a primitive to tensors: forward, then the tape node, then any tangents."""
     level = levels.top_level(xs)
     if level is not None:
-        if levels.kind(level) == "batch":
-            return batching.bind_batched(prim, xs, level)
-        return dual.bind_at_level(prim, xs, level)
+        if _anomaly is not None:  # anomaly mode checks the op as a whole, tangents included
+            return _anomaly.at_level(prim, xs, level, _bind_at_level)
+        return _bind_at_level(prim, xs, level)
     device = xs[0]._device
     for x in xs[1:]:
         if x._device != device:
@@ -82,12 +82,23 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
                 out._requires_grad = True
                 out._node = Node(prim, xs)
                 break
+    if _anomaly is not None:  # anomaly mode (autodiff/anomaly.py): check values, note the caller
+        _anomaly.after(prim, xs, out)
     return out
 
 
-# Functions called with (prim, inputs) at every bind: used by tests and anomaly detection to see
-# which primitives a computation runs.
+def _bind_at_level(prim: Primitive, xs, level: int) -> Tensor:
+    if levels.kind(level) == "batch":
+        return batching.bind_batched(prim, xs, level)
+    return dual.bind_at_level(prim, xs, level)
+
+
+# Functions called with (prim, inputs) at every bind: used by tests to see which primitives a
+# computation runs.
 _observers: list = []
+# Anomaly mode's monitor while it is on (wonderland.autodiff.anomaly), else None: the only cost
+# of anomaly detection when it is off is this one test per bind.
+_anomaly = None
 
 
 from . import batching, dual  # noqa: E402  (both need bind and Primitive defined above)

@@ -15,9 +15,10 @@ class Node:
     """A tape entry: the primitive that made a tensor and the tensors it read.
 
     `inputs` is set to None once backward has consumed the node without retain_graph, which both
-    frees the saved tensors and lets a second backward say clearly what went wrong."""
+    frees the saved tensors and lets a second backward say clearly what went wrong. `where` (the
+    user code that ran the op) is set only in anomaly mode: read it as getattr(n, "where", None)."""
 
-    __slots__ = ("prim", "inputs")
+    __slots__ = ("prim", "inputs", "where")
 
     def __init__(self, prim, inputs):
         self.prim = prim
