@@ -1,6 +1,6 @@
 """wonderland: a deep learning framework built from first principles on NumPy."""
 from . import autodiff as autograd
-from . import backend, core, ops
+from . import backend, core, func, ops
 from .core.device import Device, as_device
 from .core.dtype import (
                          DType,

@@ -1,0 +1,47 @@
+"""The docs cannot rot: every ```python block of docs/*.md runs, in order, in one namespace per
+file. A block whose first line is `# quoted from <path>` is a quotation of the code instead: its
+lines must appear, in order and together, in that file."""
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.S | re.M)
+QUOTE = re.compile(r"# quoted from (\S+)")
+
+
+def python_blocks(path: Path) -> list[tuple[int, str]]:
+    """(line number, dedented code) of every ```python block in a markdown file."""
+    text = path.read_text()
+    return [(text.count("\n", 0, m.start()) + 1, textwrap.dedent(m.group(2)))
+            for m in BLOCK.finditer(text)]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def check_quotation(source: Path, quoted: str) -> bool:
+    want, have = _lines(quoted), _lines(source.read_text())
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+
+def test_there_are_docs_with_code():
+    assert DOCS and all(python_blocks(p) for p in DOCS if p.name in ("index.md", "transforms.md"))
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_python_blocks_run(path):
+    namespace = {"__name__": f"docs.{path.stem}"}
+    for line, code in python_blocks(path):
+        first, _, rest = code.partition("\n")
+        quote = QUOTE.fullmatch(first.strip())
+        if quote:
+            assert check_quotation(ROOT / quote.group(1), rest), \
+                f"{path.name}:{line}: the quoted block no longer matches {quote.group(1)}"
+            continue
+        exec(compile(code, f"{path.name}:{line}", "exec"), namespace)
