@@ -225,7 +225,7 @@ class Tensor:
         if self.dtype.name not in default or a.size == 0:
             extras.append(f"dtype={self.dtype.name}")
         if self._node is not None:
-            extras.append(f"grad_fn=<{type(self._node.prim).__name__}>")
+            extras.append(f"grad_fn=<{self._node.prim.name}>")
         elif self._requires_grad:
             extras.append("requires_grad=True")
         if self._tangents:
