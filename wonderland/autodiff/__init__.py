@@ -9,9 +9,11 @@ from .anomaly import (
     set_detect_anomaly,
 )
 from .check import GradcheckError, gradcheck, gradgradcheck
+from .custom import Function, FunctionCtx
 from .forward import dual_level, jvp, make_dual, unpack_dual
 from .reverse import backward, grad
 
 __all__ = ["backward", "grad", "jvp", "dual_level", "make_dual", "unpack_dual", "forward_ad",
            "gradcheck", "gradgradcheck", "GradcheckError", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "AnomalyError"]
+           "is_anomaly_enabled", "is_anomaly_check_nan_enabled", "AnomalyError", "Function",
+           "FunctionCtx"]
