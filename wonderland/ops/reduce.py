@@ -125,42 +125,39 @@ class Amin(_Extreme):
         return xp.min(x, axis=self.axes, keepdims=self.keepdims)
 
 
+class _ArgExtreme(Primitive):
+    """Shared batching rule of argmax and argmin (they have no derivative)."""
+
+    differentiable = False
+
+    def batch(self, xs, bdims):
+        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
+        if self.axis is not None:
+            return type(self)(self.axis + 1, self.keepdims)(x), 0
+        y = type(self)(1)(x.reshape(x.shape[0], -1))  # per example, over the flattened example
+        return (y.reshape((x.shape[0],) + (1,) * (x.ndim - 1)) if self.keepdims else y), 0
+
+
 @dataclass(frozen=True)
-class ArgMax(Primitive):
+class ArgMax(_ArgExtreme):
     """y = index of the first maximum along `axis` (None: of the flattened tensor)"""
 
     axis: int | None
     keepdims: bool = False
-    differentiable = False
 
     def forward(self, xp, x):
         return xp.argmax(x, axis=self.axis, keepdims=self.keepdims).astype("int64")
 
-    def batch(self, xs, bdims):
-        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
-        if self.axis is not None:
-            return ArgMax(self.axis + 1, self.keepdims)(x), 0
-        y = ArgMax(1)(x.reshape(x.shape[0], -1))  # per example, over the flattened example
-        return (y.reshape((x.shape[0],) + (1,) * (x.ndim - 1)) if self.keepdims else y), 0
-
 
 @dataclass(frozen=True)
-class ArgMin(Primitive):
+class ArgMin(_ArgExtreme):
     """y = index of the first minimum along `axis` (None: of the flattened tensor)"""
 
     axis: int | None
     keepdims: bool = False
-    differentiable = False
 
     def forward(self, xp, x):
         return xp.argmin(x, axis=self.axis, keepdims=self.keepdims).astype("int64")
-
-    def batch(self, xs, bdims):
-        x = to_front(xs[0], bdims[0], batch_size(xs, bdims))
-        if self.axis is not None:
-            return ArgMin(self.axis + 1, self.keepdims)(x), 0
-        y = ArgMin(1)(x.reshape(x.shape[0], -1))  # per example, over the flattened example
-        return (y.reshape((x.shape[0],) + (1,) * (x.ndim - 1)) if self.keepdims else y), 0
 
 
 @dataclass(frozen=True)
