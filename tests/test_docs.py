@@ -1,6 +1,6 @@
-"""The docs cannot rot: every ```python block of docs/*.md runs, in order, in one namespace per
-file. A block whose first line is `# quoted from <path>` is a quotation of the code instead: its
-lines must appear, in order and together, in that file."""
+"""The docs cannot rot: every ```python block of docs/*.md and README.md runs, in order, in one
+namespace per file. A block whose first line is `# quoted from <path>` is a quotation of the code
+instead: its lines must appear, in order and together, in that file."""
 import re
 import textwrap
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = sorted((ROOT / "docs").glob("*.md"))
+DOCS = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.S | re.M)
 QUOTE = re.compile(r"# quoted from (\S+)")
 
