@@ -1,6 +1,6 @@
 """wonderland: a deep learning framework built from first principles on NumPy."""
 from . import autodiff as autograd
-from . import backend, core, func, ops
+from . import backend, core, func, nn, ops
 from .core.device import Device, as_device
 from .core.dtype import (
                          DType,
@@ -20,6 +20,7 @@ from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enab
 from .core.random import Generator, initial_seed, manual_seed, seed
 from .core.tensor import Tensor, is_tensor
 from .ops import *  # noqa: F403  (the tensor functions: wl.exp, wl.einsum, wl.cat ...)
+from .serialization import load, save
 
 bool = bool_  # noqa: A001  (wl.bool, as torch.bool)
 float = float32  # noqa: A001

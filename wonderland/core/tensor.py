@@ -163,6 +163,23 @@ class Tensor:
         and branches that must hold for the whole batch, never for results."""
         return self._device.backend.to_numpy(self._data)
 
+    @property
+    def data(self) -> Tensor:
+        """The values without the tape (as detach()); assigning replaces them in place."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        # In place, for optimizers and load_state_dict: whoever holds this tensor (an optimizer, a
+        # module) sees the new values. Shape, dtype and device must stay as they are.
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a tensor, got {type(value).__name__}")
+        if (value.shape, value.dtype, value.device) != (self.shape, self.dtype, self.device):
+            raise ValueError(f"data: cannot replace a {self.dtype.name} tensor of shape "
+                             f"{self.shape} on {self.device} with a {value.dtype.name} tensor "
+                             f"of shape {value.shape} on {value.device}")
+        self._data = value._data
+
     def _shallow(self) -> Tensor:
         """A new tensor over the same memory, with no autodiff state."""
         return Tensor._make(self._data, self._device)

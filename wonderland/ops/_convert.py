@@ -75,7 +75,7 @@ def elementwise(prim, name: str):
     def op(a, b) -> Tensor:
         return prim(*broadcast_all(name, *promote_args(name, a, b)))
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = type(prim).__doc__
     return op
 

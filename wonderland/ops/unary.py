@@ -342,7 +342,7 @@ def _unary(prim: Primitive, name: str, floats_only: bool = True):
             float_only(name, x)
         return prim(x)
 
-    op.__name__ = name
+    op.__name__ = op.__qualname__ = name
     op.__doc__ = type(prim).__doc__
     return op
 

@@ -1,0 +1,2 @@
+"""Activation functions: relu, gelu, silu, softmax, log_softmax, glu ..."""
+__all__: list[str] = []

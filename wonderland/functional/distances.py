@@ -1,0 +1,2 @@
+"""Distances between distributions and samples: Gaussian KL, (sliced) Wasserstein-1, MMD."""
+__all__: list[str] = []

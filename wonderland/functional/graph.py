@@ -1,0 +1,2 @@
+"""Graph convolution: the symmetrically normalised adjacency and the GCN propagation rule."""
+__all__: list[str] = []

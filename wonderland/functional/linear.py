@@ -1,0 +1,2 @@
+"""Linear maps and lookups: linear, bilinear, embedding; dropout."""
+__all__: list[str] = []

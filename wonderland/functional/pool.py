@@ -1,0 +1,2 @@
+"""Pooling and resampling: max/avg pooling, adaptive average pooling, upsampling."""
+__all__: list[str] = []

@@ -1,0 +1,6 @@
+"""Neural network building blocks: Module, Parameter, containers, init, and the layers."""
+from . import functional, init
+from .containers import ModuleDict, ModuleList, Sequential
+from .layers import *  # noqa: F403
+from .module import Module
+from .parameter import Parameter

@@ -1,0 +1,2 @@
+"""Activation layers: ReLU, GELU, SiLU, Softmax, GLU ..."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""MultiheadAttention and RotaryEmbedding."""
+__all__: list[str] = []

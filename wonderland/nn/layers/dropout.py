@@ -1,0 +1,2 @@
+"""Dropout and Dropout2d."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Embedding (with padding_idx)."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""GCNConv."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Linear, Bilinear, Identity, Flatten, Unflatten."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""Pooling layers and Upsample."""
+__all__: list[str] = []

@@ -1,0 +1,2 @@
+"""RNN, GRU, LSTM and their cells."""
+__all__: list[str] = []
