@@ -102,7 +102,11 @@ class Module:
         return (m for _, m in self.named_modules())
 
     def named_children(self) -> Iterator:
-        return ((n, m) for n, m in self._modules.items() if m is not None)
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
 
     def children(self) -> Iterator[Module]:
         return (m for _, m in self.named_children())
