@@ -1,2 +1,106 @@
-"""Linear maps and lookups: linear, bilinear, embedding; dropout."""
-__all__: list[str] = []
+"""Linear maps and lookups: linear, bilinear, embedding; dropout and dropout2d."""
+# ruff: noqa: A002  (PyTorch's argument name `input`)
+from __future__ import annotations
+
+from ..core import dtype as dt
+from ..core.random import Generator
+from ..core.tensor import Tensor
+from ..ops import arange, einsum, gather, rand, where
+
+__all__ = ["linear", "bilinear", "dropout", "dropout2d", "embedding"]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight.T + bias, over any leading dimensions: (*, in) -> (*, out)."""
+    if weight.ndim not in (1, 2):
+        raise ValueError(f"linear: weight must be 1-D or 2-D (out_features, in_features), got "
+                         f"shape {weight.shape}")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"linear: input of shape {input.shape} does not match weight of shape "
+                         f"{weight.shape}: expected the input's last dimension to be "
+                         f"{weight.shape[-1]}")
+    out = input @ weight.t()
+    return out if bias is None else out + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """y_k = x1 . W_k . x2 + b_k: (*, in1) and (*, in2) with weight (out, in1, in2) -> (*, out)."""
+    if weight.ndim != 3:
+        raise ValueError(f"bilinear: weight must be 3-D (out_features, in1_features, "
+                         f"in2_features), got shape {weight.shape}")
+    _, n1, n2 = weight.shape
+    if input1.ndim == 0 or input1.shape[-1] != n1 or input2.ndim == 0 or input2.shape[-1] != n2:
+        raise ValueError(f"bilinear: inputs of shapes {input1.shape} and {input2.shape} do not "
+                         f"match weight of shape {weight.shape}: expected (*, {n1}) and "
+                         f"(*, {n2})")
+    if input1.shape[:-1] != input2.shape[:-1]:
+        raise ValueError(f"bilinear: inputs must have the same leading dimensions, got "
+                         f"{input1.shape} and {input2.shape}")
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias
+
+
+def _check_p(name: str, p: float, input: Tensor) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+    if not input.is_floating_point:
+        raise TypeError(f"{name}: expected a floating point input, got {input.dtype.name}")
+
+
+def _drop(input: Tensor, p: float, mask_shape: tuple[int, ...], generator) -> Tensor:
+    """input times a mask that is 0 with probability p and 1 / (1 - p) otherwise."""
+    if p == 1.0:
+        return input * 0.0
+    u = rand(mask_shape, generator=generator, dtype=input.dtype, device=input.device)
+    return input * ((u < 1.0 - p).to(input.dtype) * (1.0 / (1.0 - p)))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            generator: Generator | None = None) -> Tensor:
+    """Zero each entry with probability p and scale the rest by 1 / (1 - p), so that the
+    expectation is unchanged; the identity when not training. (`inplace` is accepted for
+    PyTorch's signature: tensors are immutable, a new one is returned.)"""
+    _check_p("dropout", p, input)
+    if not training or p == 0.0:
+        return input
+    return _drop(input, p, input.shape, generator)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+              generator: Generator | None = None) -> Tensor:
+    """Zero whole channels (input[n, c]) with probability p, scaling the rest by 1 / (1 - p).
+    The input is (N, C, H, W) or, as in PyTorch, (N, C, L) for 3-D input."""
+    _check_p("dropout2d", p, input)
+    if input.ndim not in (3, 4):
+        raise ValueError(f"dropout2d: expected a 4-D (N, C, H, W) or 3-D (N, C, L) input, got "
+                         f"shape {input.shape}")
+    if not training or p == 0.0:
+        return input
+    return _drop(input, p, input.shape[:2] + (1,) * (input.ndim - 2), generator)
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of weight (num_embeddings, embedding_dim) picked by the integer input: shape
+    input.shape + (embedding_dim,). The row padding_idx receives no gradient."""
+    if not isinstance(input, Tensor) or input.dtype not in (dt.int64, dt.int32):
+        got = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
+        raise TypeError(f"embedding: expected int64 or int32 indices, got {got}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
+                         f"shape {weight.shape}")
+    n = weight.shape[0]
+    values = input._values()
+    if values.size and (values.min() < 0 or values.max() >= n):
+        bad = int(values.min()) if values.min() < 0 else int(values.max())
+        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings "
+                         f"(expected 0 <= index < {n})")
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {n} "
+                             f"embeddings")
+        pad_row = arange(n, device=weight.device).unsqueeze(-1) == padding_idx % n
+        weight = where(pad_row, weight.detach(), weight)
+    # gather rather than weight[input]: it also batches when the indices differ per example
+    flat = input.to(dt.int64).reshape(-1, 1).expand(input.numel(), weight.shape[1])
+    return gather(weight, 0, flat).reshape(*input.shape, weight.shape[1])
