@@ -1,6 +1,7 @@
 """gcn_norm and GCNConv against a hand computation of D^-1/2 (A + I) D^-1/2 X W^T + b in torch
-(float64), on Zachary's karate club (networkx) or a random graph; gradients, gradcheck, vmap,
+(float64), on Zachary's karate club (networkx); gradients, gradcheck, vmap,
 initialisation, errors, and a two-layer GCN that learns the karate club's split."""
+import networkx as nx  # a test dependency (pyproject's test extra)
 import numpy as np
 import pytest
 import torch
@@ -21,14 +22,8 @@ def close(got, want, rtol=1e-9, atol=1e-11):
 
 def karate():
     """(edge_index (2, E) with both directions of each edge, number of nodes)."""
-    try:
-        import networkx as nx
-    except ImportError:  # a random undirected graph in its place
-        n = 20
-        pairs = np.array([(i, j) for i in range(n) for j in range(i) if RNG.random() < 0.2]).T
-    else:
-        g = nx.karate_club_graph()
-        n, pairs = g.number_of_nodes(), np.array(list(g.edges())).T
+    g = nx.karate_club_graph()
+    n, pairs = g.number_of_nodes(), np.array(list(g.edges())).T
     return np.concatenate([pairs, pairs[::-1]], axis=1), n
 
 
@@ -194,7 +189,6 @@ def test_bad_input_names_layer_and_shapes():
 
 
 def test_two_layer_gcn_learns_the_karate_club_split():
-    nx = pytest.importorskip("networkx")
     g = nx.karate_club_graph()
     labels = np.array([g.nodes[i]["club"] == "Officer" for i in g.nodes], dtype=np.int64)
     edge_index, n = karate()

@@ -174,6 +174,9 @@ class Tensor:
         # module) sees the new values. Shape, dtype and device must stay as they are.
         if not isinstance(value, Tensor):
             raise TypeError(f"data: expected a tensor, got {type(value).__name__}")
+        if value._vlevel is not None or self._vlevel is not None:
+            raise RuntimeError("data: cannot assign values in place inside vmap (a batched "
+                               "tensor has one value per example)")
         if (value.shape, value.dtype, value.device) != (self.shape, self.dtype, self.device):
             raise ValueError(f"data: cannot replace a {self.dtype.name} tensor of shape "
                              f"{self.shape} on {self.device} with a {value.dtype.name} tensor "
