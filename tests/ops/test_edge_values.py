@@ -23,3 +23,9 @@ def test_where_sends_no_nan_into_the_branch_not_taken():
     y = wl.where(wl.tensor([True, False]), x, wl.zeros(2))
     (g,) = wl.autograd.grad(y, x, grad_outputs=wl.tensor([1.0, np.inf]))
     np.testing.assert_array_equal(g.numpy(), [1.0, 0.0])
+
+
+def test_triangles_keep_the_dtype():
+    for dtype in (wl.bool_, wl.int32, wl.float16, wl.float64):
+        assert wl.ones(3, 3, dtype=dtype).tril().dtype is dtype
+        assert wl.ones(3, 3, dtype=dtype).triu(1).dtype is dtype

@@ -9,3 +9,4 @@ from .linear import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .norms import *  # noqa: F403
 from .pool import *  # noqa: F403
+from .recurrent import *  # noqa: F403

@@ -294,4 +294,4 @@ def _triangle(x: Tensor, keep: np.ndarray, name: str) -> Tensor:
     from .binary import where
 
     mask = Tensor._make(x.device.backend.from_numpy(keep), x.device)
-    return where(mask, x, 0)
+    return where(mask, x, False if x.dtype is dt.bool_ else 0)  # keep x's dtype
