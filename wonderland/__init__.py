@@ -1,6 +1,5 @@
 """wonderland: a deep learning framework built from first principles on NumPy."""
-from . import autodiff as autograd
-from . import backend, core, func, nn, ops
+from . import autograd, backend, core, func, nn, ops
 from .core.device import Device, as_device
 from .core.dtype import (
                          DType,
