@@ -105,6 +105,7 @@ from .shape import (
                       unsqueeze,
                       view,
 )
+from .sort import argsort, sort, topk
 from .strided import as_strided, unfold
 from .unary import (
                       abs,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..core import dtype as dt
 from ..core.dual import Alias
 from ..core.tensor import Tensor
-from . import binary, compare, index, join, linalg, reduce, rounding, shape, strided, unary
+from . import binary, compare, index, join, linalg, reduce, rounding, shape, sort, strided, unary
 from .pad import pad  # noqa: F401  (re-exported through ops)
 
 
@@ -93,6 +93,7 @@ METHODS = {
         "gather", "scatter_add", "index_select", "masked_fill", "tril", "triu", "index_put",
         "take_along_dim")},
     "unfold": strided.unfold, "as_strided": strided.as_strided,
+    "sort": sort.sort, "argsort": sort.argsort, "topk": sort.topk,
     "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
     # dtypes and copies
     "type": _type, "float": _cast_method(dt.float32), "double": _cast_method(dt.float64),
