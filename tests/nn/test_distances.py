@@ -97,8 +97,21 @@ def test_wasserstein_1d_errors():
         F.wasserstein_1d(wl.randn(3), wl.randn(3), v_weights=wl.ones(2))
     with pytest.raises(ValueError, match="non-negative with a positive sum"):
         F.wasserstein_1d(wl.randn(3), wl.randn(3), u_weights=wl.tensor([1.0, -1.0, 1.0]))
-    with pytest.raises(NotImplementedError, match="wasserstein_1d: sorting is not supported"):
-        func.vmap(F.wasserstein_1d)(wl.randn(2, 3), wl.randn(2, 3))
+
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_wasserstein_1d_under_vmap_matches_a_loop(weighted):
+    u, v = wl.randn(4, 5, dtype=wl.float64), wl.randn(4, 7 if weighted else 5, dtype=wl.float64)
+    uw = wl.rand(4, 5, dtype=wl.float64) + 0.1 if weighted else None
+
+    def w1(a, b, wa=None):
+        return F.wasserstein_1d(a, b, u_weights=wa)
+
+    args, axes = ((u, v, uw), (0, 0, 0)) if weighted else ((u, v), (0, 0))
+    got = func.vmap(w1, in_axes=axes)(*args)
+    want = [float(w1(*(a[k] for a in args))) for k in range(4)]
+    np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
 
 
 # --- sliced Wasserstein -----------------------------------------------------------------------

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-import numpy as np
-
 from .. import ops
 from ..core.random import Generator
 from ..core.tensor import Tensor
@@ -34,32 +32,20 @@ def gaussian_kl_standard(mu: Tensor, logvar: Tensor,
 
 
 # --- Wasserstein-1 ----------------------------------------------------------------------------
-def _argsort(name: str, x: Tensor, dim: int) -> Tensor:
-    """The sorting permutation along `dim`, as an int64 tensor (no derivative: it is constant
-    wherever the values have no ties)."""
-    values = x._values()
-    if values.shape != x.shape:
-        raise NotImplementedError(f"{name}: sorting is not supported under vmap; loop over the "
-                                  f"examples instead")
-    return ops.tensor(np.argsort(values, axis=dim, kind="stable"), device=x.device)
-
-
 def _w1_columns(name: str, u: Tensor, v: Tensor, u_weights: Tensor | None = None,
                 v_weights: Tensor | None = None) -> Tensor:
     """Wasserstein-1 between each column of u (n, B) and of v (m, B), weights (n, 1|B) and
     (m, 1|B): the integral of |F_u - F_v| over the merged sorted values, as scipy computes it."""
     n, m = u.shape[0], v.shape[0]
     if u_weights is None and v_weights is None and n == m:  # mean |sorted u - sorted v|
-        su = ops.gather(u, 0, _argsort(name, u, 0))
-        sv = ops.gather(v, 0, _argsort(name, v, 0))
-        return (su - sv).abs().mean(0)
+        return (ops.sort(u, 0).values - ops.sort(v, 0).values).abs().mean(0)
     pu = ops.full((n, 1), 1.0 / n, dtype=u.dtype, device=u.device) if u_weights is None \
         else u_weights / u_weights.sum(0, keepdim=True)
     pv = ops.full((m, 1), 1.0 / m, dtype=v.dtype, device=v.device) if v_weights is None \
         else v_weights / v_weights.sum(0, keepdim=True)
     z = ops.cat([u, v], 0)
     mass = ops.cat([pu.broadcast_to(u.shape), -pv.broadcast_to(v.shape)], 0)
-    order = _argsort(name, z, 0)
+    order = ops.argsort(z, 0)
     z, mass = ops.gather(z, 0, order), ops.gather(mass, 0, order)
     cdf_gap = ops.cumsum(mass, 0)[:-1]  # F_u - F_v on each interval [z_k, z_k+1)
     return (cdf_gap.abs() * (z[1:] - z[:-1])).sum(0)
