@@ -16,7 +16,7 @@ class MatMul(Primitive):
     batch = batch_leading
 
     def forward(self, xp, a, b):
-        return xp.matmul(a, b)
+        return xp.matmul(_blas_ready(xp, a), _blas_ready(xp, b))
 
     def vjp(self, g, y, a, b):
         ga = MatMul()(g, b.mT) if a.requires_grad else None
@@ -25,6 +25,12 @@ class MatMul(Primitive):
 
     def jvp(self, t, y, a, b):
         return MatMul()(t[0], b) + MatMul()(a, t[1])
+
+
+def _blas_ready(xp, a):
+    """a, copied if its matrices have a zero stride (a broadcast view): NumPy's matmul skips
+    BLAS for those, which made e.g. the cotangent of .sum() about 8x slower to multiply."""
+    return xp.ascontiguousarray(a) if 0 in a.strides[-2:] else a
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:

@@ -2,6 +2,7 @@
 sliding windows (unfold) are built on it. AsStridedAdd, its vjp, adds every read back."""
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -13,13 +14,16 @@ from ._convert import norm_dim
 from .batching import batch_size, to_front
 
 
+@functools.lru_cache(maxsize=64)
 def _flat_positions(size, stride, offset) -> np.ndarray:
-    """For each element of the view, the row-major position in x that it reads."""
-    pos = np.full(size, offset, dtype=np.int64)
-    for axis, (n, s) in enumerate(zip(size, stride)):
-        shape = [1] * len(size)
-        shape[axis] = n
-        pos = pos + np.arange(n, dtype=np.int64).reshape(shape) * s
+    """For each element of the view (flattened), the row-major position in x that it reads.
+
+    Cached: a training loop asks for the same few views (one per conv layer) at every step."""
+    pos = np.array(offset, dtype=np.int64)
+    for n, s in zip(size, stride):  # grow one axis at a time by broadcasting
+        pos = pos[..., None] + np.arange(n, dtype=np.int64) * s
+    pos = pos.reshape(-1)
+    pos.flags.writeable = False  # shared by every call through the cache
     return pos
 
 
@@ -62,7 +66,7 @@ class AsStridedAdd(Primitive):
     offset: int = 0
 
     def forward(self, xp, g):
-        pos = xp.asarray(_flat_positions(self.size, self.stride, self.offset)).reshape(-1)
+        pos = xp.asarray(_flat_positions(self.size, self.stride, self.offset))
         flat = xp.bincount(pos, weights=g.reshape(-1), minlength=math.prod(self.shape))
         return flat.astype(g.dtype).reshape(self.shape)
 
