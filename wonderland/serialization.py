@@ -27,7 +27,7 @@ def save(state_dict: dict, path: str | os.PathLike, metadata: dict | None = None
     for name, t in state_dict.items():
         if not isinstance(t, Tensor):
             raise TypeError(f"save: '{name}' is a {type(t).__name__}; only tensors are saved")
-        arrays[name] = np.ascontiguousarray(np.asarray(t.detach()))
+        arrays[name] = np.asarray(t.detach(), order="C")  # (ascontiguousarray would make 0-d 1-d)
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)

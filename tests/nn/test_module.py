@@ -202,3 +202,9 @@ def test_init_functions_follow_their_formulas():
     assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(math.sqrt(2 / 1.04))
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         nn.init.xavier_uniform_(nn.Parameter(wl.empty(3)))
+
+
+def test_save_keeps_0d_tensors_0d(tmp_path):
+    wl.save({"step": wl.tensor(3), "w": wl.ones(2, 2)[:, 0]}, tmp_path / "s.safetensors")
+    back = wl.load(tmp_path / "s.safetensors")
+    assert back["step"].shape == () and back["step"].item() == 3 and back["w"].shape == (2,)
