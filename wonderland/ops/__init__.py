@@ -1,6 +1,6 @@
 """The primitives, one class each with forward, vjp and jvp, and the public functions on them."""
 from . import methods
-from .binary import add, div, maximum, minimum, mul, pow, sub, where
+from .binary import add, div, maximum, minimum, mul, pow, square, sub, where
 from .compare import (
                       allclose,
                       eq,

@@ -241,3 +241,8 @@ def where(cond, a, b) -> Tensor:
         a = tensor(a, device=cond.device)
     a, b = promote_args("where", a, b)
     return Where()(*broadcast_all("where", cond, a, b))
+
+
+def square(x: Tensor) -> Tensor:
+    """x ** 2 elementwise."""
+    return pow(x, 2)

@@ -70,7 +70,7 @@ METHODS = {
         "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid",
         "erf", "neg", "abs", "sign", "relu", "clip", "clamp")},
     **{name: getattr(binary, name) for name in (
-        "add", "sub", "mul", "div", "pow", "maximum", "minimum")},
+        "add", "sub", "mul", "div", "pow", "square", "maximum", "minimum")},
     **{name: getattr(rounding, name) for name in (
         "floor", "ceil", "round", "trunc", "floor_divide", "remainder")},
     **{name: getattr(compare, name) for name in (

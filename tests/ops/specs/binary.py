@@ -170,4 +170,5 @@ SPECS = [
     spec("remainder_python_dividend", ("FloorDivide", "Sub", "Mul"), lambda x: 5.0 % x,
          [const([[0.75, 1.2, 1.7, 2.2], [0.9, 1.4, 1.9, 2.3], [0.8, 1.1, 2.6, 3.1]])],
          lambda x: np.remainder(5.0, x), lambda x: torch.remainder(torch.full_like(x, 5.0), x)),
+    spec("square", "PowScalar", lambda x: x.square(), [real(3, 4)], np.square, torch.square),
 ]
