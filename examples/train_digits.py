@@ -1,19 +1,21 @@
-"""Train a 2-layer MLP on scikit-learn's 8x8 digits with wonderland tensors and hand-written SGD.
+"""Train a 2-layer MLP on scikit-learn's 8x8 digits with wonderland.nn and hand-written SGD.
 
-Only tensors and autodiff are used: parameters are leaf tensors, loss.backward() fills .grad, and
-each step makes new leaves (tensors are immutable). Writes OUT/model.npz and OUT/curves.png.
+The model is an nn.Sequential, the loss F.cross_entropy; loss.backward() fills each parameter's
+.grad and the SGD-with-momentum step updates the parameters in place (p.data = ...). Writes
+OUT/model.safetensors (atomically, no pickle) and OUT/curves.png.
 Smoke run: python examples/train_digits.py --steps 20
 """
 from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 
 import numpy as np
 
 import wonderland as wl
+import wonderland.nn.functional as F
+from wonderland import nn
 
 try:
     from tqdm import tqdm
@@ -34,45 +36,14 @@ def load_data(seed: int):
     return x[tr], y[tr], x[te], y[te], mean.astype(np.float32), std.astype(np.float32)
 
 
-def init_params(n_in: int = 64, n_hidden: int = 64, n_out: int = 10) -> dict:
-    """Weights ~ N(0, 1/fan_in), zero biases; every parameter a leaf that requires grad."""
-    def layer(i, o):
-        return (wl.randn(i, o) / np.sqrt(i)).requires_grad_(), wl.zeros(o).requires_grad_()
-
-    w1, b1 = layer(n_in, n_hidden)
-    w2, b2 = layer(n_hidden, n_out)
-    return {"w1": w1, "b1": b1, "w2": w2, "b2": b2}
+def make_model(n_in: int = 64, n_hidden: int = 64, n_out: int = 10) -> nn.Module:
+    return nn.Sequential(nn.Linear(n_in, n_hidden), nn.Tanh(), nn.Linear(n_hidden, n_out))
 
 
-def forward(p: dict, x: wl.Tensor) -> wl.Tensor:
-    return (x @ p["w1"] + p["b1"]).tanh() @ p["w2"] + p["b2"]  # logits
-
-
-def cross_entropy(logits: wl.Tensor, y: wl.Tensor) -> wl.Tensor:
-    """Mean of -log softmax(logits)[y] = logsumexp(logits) - logits[y]."""
-    picked = logits.gather(1, y.unsqueeze(1)).squeeze(1)
-    return (logits.logsumexp(1) - picked).mean()
-
-
-def accuracy(p: dict, x: np.ndarray, y: np.ndarray) -> float:
+def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     with wl.no_grad():
-        pred = forward(p, wl.tensor(x)).argmax(1).numpy()
+        pred = model(wl.tensor(x)).argmax(1).numpy()
     return float((pred == y).mean())
-
-
-def save_checkpoint(path: str, arrays: dict) -> None:
-    """np.savez of plain arrays to a temp file in the same folder, fsync, then atomic rename."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o644)  # mkstemp makes it private; a checkpoint need not be
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def plot(path: str, losses: list, evals: list) -> None:
@@ -105,11 +76,11 @@ def main(argv=None) -> float:
     every = args.eval_every or max(1, args.steps // 10)
     wl.manual_seed(args.seed)
     x_tr, y_tr, x_te, y_te, mean, std = load_data(args.seed)
-    params = init_params()
-    velocity = {k: wl.zeros_like(v) for k, v in params.items()}
+    model = make_model()
+    velocity = [wl.zeros_like(p) for p in model.parameters()]
     rng = np.random.default_rng(args.seed + 1)
     perm, pos = rng.permutation(len(x_tr)), 0
-    losses, evals, start = [], [(0, accuracy(params, x_te, y_te))], time.perf_counter()
+    losses, evals, start = [], [(0, accuracy(model, x_te, y_te))], time.perf_counter()
     log = tqdm.write if tqdm else print
     bar = tqdm(total=args.steps, unit="step") if tqdm else None
 
@@ -117,17 +88,18 @@ def main(argv=None) -> float:
         if pos + args.batch_size > len(perm):  # new epoch: reshuffle
             perm, pos = rng.permutation(len(x_tr)), 0
         idx, pos = perm[pos:pos + args.batch_size], pos + args.batch_size
-        loss = cross_entropy(forward(params, wl.tensor(x_tr[idx])), wl.tensor(y_tr[idx]))
+        loss = F.cross_entropy(model(wl.tensor(x_tr[idx])), wl.tensor(y_tr[idx]))
+        model.zero_grad()
         loss.backward()
-        with wl.no_grad():  # SGD with momentum: v = mu v + g;  p = p - lr v  (new leaves)
-            for k, p in params.items():
-                velocity[k] = args.momentum * velocity[k] + p.grad
-                params[k] = (p - args.lr * velocity[k]).detach().requires_grad_()
+        with wl.no_grad():  # SGD with momentum: v = mu v + g;  p = p - lr v  (in place)
+            for i, p in enumerate(model.parameters()):
+                velocity[i] = args.momentum * velocity[i] + p.grad
+                p.data = p - args.lr * velocity[i]
         losses.append(loss.item())
         if bar:
             bar.update()
         if step % every == 0 or step == args.steps:
-            evals.append((step, accuracy(params, x_te, y_te)))
+            evals.append((step, accuracy(model, x_te, y_te)))
             recent = np.mean(losses[-every:])
             log(f"step {step:5d}  train_loss {recent:.4f}  test_acc {evals[-1][1]:.4f}")
     if bar:
@@ -137,10 +109,10 @@ def main(argv=None) -> float:
     print(f"final test accuracy {acc:.4f} after {args.steps} steps "
           f"in {time.perf_counter() - start:.1f} s")
     os.makedirs(args.out, exist_ok=True)
-    arrays = {k: v.detach().numpy() for k, v in params.items()}
-    save_checkpoint(os.path.join(args.out, "model.npz"), {**arrays, "mean": mean, "std": std})
+    checkpoint = os.path.join(args.out, "model.safetensors")
+    wl.save({**model.state_dict(), "mean": wl.tensor(mean), "std": wl.tensor(std)}, checkpoint)
     plot(os.path.join(args.out, "curves.png"), losses, evals)
-    print(f"saved {os.path.join(args.out, 'model.npz')} and {os.path.join(args.out, 'curves.png')}")
+    print(f"saved {checkpoint} and {os.path.join(args.out, 'curves.png')}")
     return acc
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+import wonderland as wl
+
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = ROOT / "examples" / "train_digits.py"
 LINE = re.compile(r"^step\s+(\d+)\s+train_loss\s+([\d.]+)\s+test_acc\s+([\d.]+)", re.M)
@@ -29,13 +31,13 @@ def test_digits_smoke_run_writes_checkpoint_and_plot(tmp_path):
     assert logged[-1][1] < logged[0][1], f"loss did not decrease: {logged}"
     assert FINAL.search(stdout), stdout
 
-    with np.load(out / "model.npz", allow_pickle=False) as ckpt:
-        shapes = {k: ckpt[k].shape for k in ckpt.files}
-        assert all(np.isfinite(ckpt[k]).all() for k in ckpt.files)
-    assert shapes == {"w1": (64, 64), "b1": (64,), "w2": (64, 10), "b2": (10,),
-                      "mean": (64,), "std": (64,)}
+    checkpoint = wl.load(out / "model.safetensors")
+    assert all(np.isfinite(t.numpy()).all() for t in checkpoint.values())
+    assert {k: t.shape for k, t in checkpoint.items()} == {
+        "0.weight": (64, 64), "0.bias": (64,), "2.weight": (10, 64), "2.bias": (10,),
+        "mean": (64,), "std": (64,)}
     assert (out / "curves.png").stat().st_size > 1000
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # no temp file left behind
+    assert sorted(p.name for p in out.iterdir()) == ["curves.png", "model.safetensors"]
 
 
 def test_digits_learns(tmp_path):
