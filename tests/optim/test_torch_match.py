@@ -98,11 +98,40 @@ CASES = [
     ("sgd-wd", optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.5, weight_decay=0.1)),
     ("sgd-maximize", optim.SGD, torch.optim.SGD,
      dict(lr=0.01, momentum=0.9, nesterov=True, weight_decay=0.01, maximize=True)),
+    ("adagrad", optim.Adagrad, torch.optim.Adagrad, dict(lr=0.1)),
+    ("adagrad-all", optim.Adagrad, torch.optim.Adagrad,
+     dict(lr=0.1, lr_decay=0.05, weight_decay=0.02, initial_accumulator_value=0.3, eps=1e-6)),
+    ("adagrad-maximize", optim.Adagrad, torch.optim.Adagrad,
+     dict(lr=0.01, weight_decay=0.01, maximize=True)),
+    ("rmsprop", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01)),
+    ("rmsprop-alpha-eps-wd", optim.RMSprop, torch.optim.RMSprop,
+     dict(lr=0.005, alpha=0.9, eps=1e-4, weight_decay=0.05)),
+    ("rmsprop-momentum", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.005, momentum=0.9)),
+    ("rmsprop-centered", optim.RMSprop, torch.optim.RMSprop, dict(lr=0.005, centered=True)),
+    ("rmsprop-centered-momentum", optim.RMSprop, torch.optim.RMSprop,
+     dict(lr=0.003, alpha=0.95, momentum=0.8, centered=True, weight_decay=0.01)),
+    ("rmsprop-maximize", optim.RMSprop, torch.optim.RMSprop,
+     dict(lr=0.001, momentum=0.5, centered=True, maximize=True)),
+    ("adadelta", optim.Adadelta, torch.optim.Adadelta, dict()),
+    ("adadelta-all", optim.Adadelta, torch.optim.Adadelta,
+     dict(lr=0.5, rho=0.8, eps=1e-5, weight_decay=0.05)),
+    ("adadelta-maximize", optim.Adadelta, torch.optim.Adadelta,
+     dict(lr=0.1, weight_decay=0.01, maximize=True)),
+    ("adamax", optim.Adamax, torch.optim.Adamax, dict(lr=0.01)),
+    ("adamax-all", optim.Adamax, torch.optim.Adamax,
+     dict(lr=0.02, betas=(0.8, 0.95), eps=1e-4, weight_decay=0.05)),
+    ("adamax-maximize", optim.Adamax, torch.optim.Adamax,
+     dict(lr=0.005, weight_decay=0.01, maximize=True)),
 ]
 
 # the same optimizers with two parameter groups (different lr and weight decay)
 GROUP_CASES = [
     ("sgd-groups", optim.SGD, torch.optim.SGD, dict(lr=0.1, momentum=0.9)),
+    ("adagrad-groups", optim.Adagrad, torch.optim.Adagrad, dict(lr=0.1, lr_decay=0.01)),
+    ("rmsprop-groups", optim.RMSprop, torch.optim.RMSprop,
+     dict(lr=0.005, momentum=0.5, centered=True)),
+    ("adadelta-groups", optim.Adadelta, torch.optim.Adadelta, dict(lr=0.5)),
+    ("adamax-groups", optim.Adamax, torch.optim.Adamax, dict(lr=0.01)),
 ]
 
 
