@@ -36,9 +36,13 @@ class Optimizer:
                                 f"{type(p).__name__}")
             if not p.requires_grad:
                 raise ValueError(f"{type(self).__name__}: a parameter does not require grad")
+            if not p.is_leaf:
+                raise ValueError(f"{type(self).__name__}: can only optimize leaf tensors "
+                                 f"(parameters), not results of operations")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
-        if any(id(p) in seen for p in params):
-            raise ValueError(f"{type(self).__name__}: a parameter appears in two groups")
+        if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{type(self).__name__}: a parameter appears twice "
+                             f"(it would be updated twice per step)")
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown options {sorted(unknown)}; "
