@@ -15,17 +15,6 @@ import wonderland.optim as optim
 
 from .test_torch_match import TOL, _problem, run_both, wl_model
 
-
-@pytest.fixture(autouse=True)
-def _torch_float64():
-    """torch keeps scalar optimizer state (NAdam's mu_product, the step) in the default dtype;
-    float64 makes the reference float64 throughout (float32 puts NAdam ~2e-9 away)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
-
-
 # torch's NAdamW is NAdam(decoupled_weight_decay=True); NAdamW's weight_decay defaults to 1e-2
 TorchNAdamW = functools.partial(torch.optim.NAdam, decoupled_weight_decay=True, weight_decay=1e-2)
 T = torch.optim

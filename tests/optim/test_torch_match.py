@@ -58,7 +58,19 @@ def _groups(model, kwargs: dict, torch_cls, groups):
 
 def run_both(wl_cls, torch_cls, kwargs: dict, steps: int = 30, groups=False) -> float:
     """Train the same model with both optimizers (step(closure), so closure-based optimizers such
-    as L-BFGS fit too); the largest over parameters of max|wl - torch| / max|torch|."""
+    as L-BFGS fit too); the largest over parameters of max|wl - torch| / max|torch|.
+
+    torch keeps scalar optimizer state (NAdam's mu_product, step counts) in its default dtype:
+    it is set to float64 here so that the reference is float64 throughout."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        return _run_both(wl_cls, torch_cls, kwargs, steps, groups)
+    finally:
+        torch.set_default_dtype(old)
+
+
+def _run_both(wl_cls, torch_cls, kwargs: dict, steps: int, groups) -> float:
     x, y, weights = _problem()
 
     m1, x1, y1 = wl_model(weights), wl.tensor(x), wl.tensor(y)
