@@ -309,13 +309,3 @@ class LBFGS(Optimizer):
         state.update(d=d, t=t, old_dirs=old_dirs, old_stps=old_stps, ro=ro, H_diag=h_diag,
                      prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
-
-    def load_state_dict(self, state_dict: dict) -> None:
-        """As the base, then moves the history vectors (held in lists) onto the parameters'
-        device as well."""
-        super().load_state_dict(state_dict)
-        device = self._flat_params()[0].device
-        for state in self.state.values():
-            for key in ("old_dirs", "old_stps"):
-                if state.get(key) is not None:
-                    state[key] = [v.to(device=device) for v in state[key]]

@@ -111,8 +111,7 @@ class Optimizer:
         self.state = {}
         for i, s in state_dict["state"].items():
             p = params[int(i)]
-            self.state[id(p)] = {k: (v.detach().to(device=p.device) if isinstance(v, Tensor)
-                                     else copy.deepcopy(v)) for k, v in s.items()}
+            self.state[id(p)] = {k: _onto(v, p.device) for k, v in s.items()}
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -120,3 +119,15 @@ class Optimizer:
             opts = ", ".join(f"{k}={v}" for k, v in g.items() if k != "params")
             lines.append(f"  group {i}: {len(g['params'])} tensors, {opts}")
         return "\n".join(lines) + "\n)"
+
+
+def _onto(value, device):
+    """A copy of saved state with every tensor in it (also inside lists, tuples and dicts)
+    detached and on `device`."""
+    if isinstance(value, Tensor):
+        return value.detach().to(device=device)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_onto(v, device) for v in value)
+    if isinstance(value, dict):
+        return {k: _onto(v, device) for k, v in value.items()}
+    return copy.deepcopy(value)
