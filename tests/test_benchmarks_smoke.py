@@ -1,0 +1,19 @@
+"""The benchmarks run end to end as a user runs them: a subprocess with a few steps, its table
+and its plot."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_optimizers_benchmark_smoke(tmp_path):
+    out = tmp_path / "plots" / "optimizers.png"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "optimizers.py"),
+                           "--steps", "3", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "| SGD | SGD |" in proc.stdout, proc.stdout
+    assert out.stat().st_size > 1000
