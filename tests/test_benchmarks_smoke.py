@@ -17,3 +17,10 @@ def test_optimizers_benchmark_smoke(tmp_path):
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "| SGD | SGD |" in proc.stdout, proc.stdout
     assert out.stat().st_size > 1000
+
+
+def test_core_ops_benchmark_smoke():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "core_ops.py"),
+                           "--steps", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert proc.stdout.count("x |") == 2, proc.stdout
