@@ -1,5 +1,5 @@
-"""Reverse mode: accumulation, retain_graph, retain_grad, hooks, grad modes, detach, seeds,
-autograd.grad with higher order, long chains, and memory release (checked with tracemalloc)."""
+"""Reverse mode: accumulation, retain_graph, retain_grad, hooks, grad modes, detach, seeds and
+autograd.grad with higher order (long chains and memory: test_tape_memory.py)."""
 
 import numpy as np
 import pytest
