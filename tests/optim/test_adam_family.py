@@ -13,7 +13,7 @@ import torch
 import wonderland as wl
 import wonderland.optim as optim
 
-from .test_torch_match import TOL, _problem, run_both, wl_model
+from .test_torch_match import TOL, _problem, torch_match_tests, wl_model
 
 # torch's NAdamW is NAdam(decoupled_weight_decay=True); NAdamW's weight_decay defaults to 1e-2
 TorchNAdamW = functools.partial(torch.optim.NAdam, decoupled_weight_decay=True, weight_decay=1e-2)
@@ -84,17 +84,7 @@ GROUP_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, wl_cls, torch_cls, kwargs", CASES, ids=[c[0] for c in CASES])
-def test_matches_torch(name, wl_cls, torch_cls, kwargs):
-    dev = run_both(wl_cls, torch_cls, kwargs)
-    assert dev < TOL, f"{name} {kwargs}: max relative deviation from torch {dev:.3e}"
-
-
-@pytest.mark.parametrize("name, wl_cls, torch_cls, kwargs", GROUP_CASES,
-                         ids=[c[0] for c in GROUP_CASES])
-def test_matches_torch_with_groups(name, wl_cls, torch_cls, kwargs):
-    dev = run_both(wl_cls, torch_cls, kwargs, groups=True)
-    assert dev < TOL, f"{name} {kwargs} (2 groups): max relative deviation from torch {dev:.3e}"
+test_matches_torch, test_matches_torch_with_groups = torch_match_tests(CASES, GROUP_CASES)
 
 
 def test_adafactor_factors_the_last_two_dims():

@@ -147,17 +147,27 @@ GROUP_CASES = [
 ]
 
 
-@pytest.mark.parametrize("name, wl_cls, torch_cls, kwargs", CASES, ids=[c[0] for c in CASES])
-def test_matches_torch(name, wl_cls, torch_cls, kwargs):
-    dev = run_both(wl_cls, torch_cls, kwargs)
-    assert dev < TOL, f"{name} {kwargs}: max relative deviation from torch {dev:.3e}"
+def torch_match_tests(cases: list, group_cases: list) -> tuple:
+    """The two parametrized tests over lists of (name, wl_cls, torch_cls, kwargs): one group,
+    and two groups. Other optimizer test files bind them to module names to be collected."""
+
+    @pytest.mark.parametrize("name, wl_cls, torch_cls, kwargs", cases,
+                             ids=[c[0] for c in cases])
+    def test_matches_torch(name, wl_cls, torch_cls, kwargs):
+        dev = run_both(wl_cls, torch_cls, kwargs)
+        assert dev < TOL, f"{name} {kwargs}: max relative deviation from torch {dev:.3e}"
+
+    @pytest.mark.parametrize("name, wl_cls, torch_cls, kwargs", group_cases,
+                             ids=[c[0] for c in group_cases])
+    def test_matches_torch_with_groups(name, wl_cls, torch_cls, kwargs):
+        dev = run_both(wl_cls, torch_cls, kwargs, groups=True)
+        assert dev < TOL, (f"{name} {kwargs} (2 groups): max relative deviation from torch "
+                           f"{dev:.3e}")
+
+    return test_matches_torch, test_matches_torch_with_groups
 
 
-@pytest.mark.parametrize("name, wl_cls, torch_cls, kwargs", GROUP_CASES,
-                         ids=[c[0] for c in GROUP_CASES])
-def test_matches_torch_with_groups(name, wl_cls, torch_cls, kwargs):
-    dev = run_both(wl_cls, torch_cls, kwargs, groups=True)
-    assert dev < TOL, f"{name} {kwargs} (2 groups): max relative deviation from torch {dev:.3e}"
+test_matches_torch, test_matches_torch_with_groups = torch_match_tests(CASES, GROUP_CASES)
 
 
 def test_training_moves_the_parameters():
