@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import wonderland as wl
-
-torch = pytest.importorskip("torch")
 
 PATTERNS = [
     ("ij,jk->ik", [(3, 4), (4, 2)]),  # matrix product

@@ -3,10 +3,9 @@ and tensor with Python number (a weak scalar changes only the kind), checked by 
 against PyTorch's own rules; gradients come back in each input's own dtype."""
 import numpy as np
 import pytest
+import torch
 
 import wonderland as wl
-
-torch = pytest.importorskip("torch")
 
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 SCALARS = [True, 3, -2, 2.5]
