@@ -27,6 +27,40 @@ def _flat_positions(size, stride, offset) -> np.ndarray:
     return pos
 
 
+def _loop_axes(size, stride, most: int = 64) -> tuple[int, ...] | None:
+    """Axes to loop over so that the rest of the view reads each position at most once (then a
+    plain += per loop index is exact), or None when that loop would be longer than `most`.
+
+    For conv's sliding windows these are the kernel axes: kh * kw vectorised adds."""
+    loop, reach = [], 0  # reach: the farthest offset the kept axes span so far
+    # Finest strides first and, among equal strides, the longest axis first: it is kept and
+    # the short ones (kernel taps) become the loop.
+    for axis in sorted(range(len(size)), key=lambda a: (stride[a], -size[a])):
+        if size[axis] == 1:
+            continue
+        if stride[axis] > reach:  # each step of this axis jumps past everything below it
+            reach += (size[axis] - 1) * stride[axis]
+        else:
+            loop.append(axis)
+    return tuple(loop) if math.prod(size[a] for a in loop) <= most else None
+
+
+def _add_by_slices(xp, g, shape, size, stride, offset, loop):
+    """zeros(shape) plus g added through the strided view, one loop index at a time."""
+    out = xp.zeros(math.prod(shape), dtype=g.dtype)
+    keep = [a for a in range(len(size)) if a not in loop]
+    item = out.itemsize
+    for idx in np.ndindex(*[size[a] for a in loop]):
+        start = offset + sum(i * stride[a] for i, a in zip(idx, loop))
+        view = xp.lib.stride_tricks.as_strided(out[start:], [size[a] for a in keep],
+                                               [stride[a] * item for a in keep])
+        pick = [slice(None)] * len(size)
+        for i, a in zip(idx, loop):
+            pick[a] = i
+        view += g[tuple(pick)]
+    return out.reshape(shape)
+
+
 @dataclass(frozen=True)
 class AsStrided(Primitive):
     """y[i...] = flat(x)[offset + sum_k i_k stride_k] (strides in elements of row-major x);
@@ -66,9 +100,12 @@ class AsStridedAdd(Primitive):
     offset: int = 0
 
     def forward(self, xp, g):
-        pos = xp.asarray(_flat_positions(self.size, self.stride, self.offset))
-        flat = xp.bincount(pos, weights=g.reshape(-1), minlength=math.prod(self.shape))
-        return flat.astype(g.dtype).reshape(self.shape)
+        loop = _loop_axes(self.size, self.stride)
+        if loop is None:  # too many overlapping reads to loop over: count every position
+            pos = xp.asarray(_flat_positions(self.size, self.stride, self.offset))
+            flat = xp.bincount(pos, weights=g.reshape(-1), minlength=math.prod(self.shape))
+            return flat.astype(g.dtype).reshape(self.shape)
+        return _add_by_slices(xp, g, self.shape, self.size, self.stride, self.offset, loop)
 
     def vjp(self, g, y, v):
         return (AsStrided(self.size, self.stride, self.offset)(g),)
