@@ -1,0 +1,139 @@
+"""DataLoader: shapes and order, seeded shuffles, workers matching no workers, worker errors."""
+import gc
+
+import numpy as np
+import pytest
+
+import wonderland as wl
+from wonderland.data import DataLoader, Dataset, RandomSampler, TensorDataset
+
+
+def _data(n=10):
+    return TensorDataset(wl.tensor(np.arange(2 * n, dtype=np.float32).reshape(n, 2)),
+                         wl.tensor(np.arange(n)))
+
+
+def _labels(loader):
+    return [b[1].numpy().tolist() for b in loader]
+
+
+class Faulty(Dataset):
+    """Index 7 raises."""
+
+    def __len__(self):
+        return 12
+
+    def __getitem__(self, i):
+        if i == 7:
+            raise KeyError(f"bad sample {i}")
+        return np.full(3, i, np.float64), i
+
+
+def test_shapes_order_and_len():
+    loader = DataLoader(_data(), batch_size=4)
+    batches = list(loader)
+    assert len(loader) == 3 and [b[0].shape for b in batches] == [(4, 2), (4, 2), (2, 2)]
+    assert batches[0][0].dtype == wl.float32 and batches[0][1].dtype == wl.int64
+    assert _labels(loader) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    dl = DataLoader(_data(), batch_size=4, drop_last=True)
+    assert len(dl) == 2 and _labels(dl) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+
+
+def test_shuffle_seeded_deterministic_and_varies():
+    a = DataLoader(_data(), batch_size=3, shuffle=True, seed=0)
+    e1, e2 = _labels(a), _labels(a)
+    assert e1 != e2 and sorted(sum(e1, [])) == list(range(10))
+    assert _labels(DataLoader(_data(), batch_size=3, shuffle=True, seed=0)) == e1
+    assert _labels(DataLoader(_data(), batch_size=3, shuffle=True, seed=1)) != e1
+    g = wl.Generator(0)
+    assert _labels(DataLoader(_data(), batch_size=3, shuffle=True, generator=g)) == e1
+    wl.manual_seed(3)
+    c = _labels(DataLoader(_data(), batch_size=3, shuffle=True))
+    wl.manual_seed(3)
+    assert _labels(DataLoader(_data(), batch_size=3, shuffle=True)) == c
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_give_the_same_batches(workers):
+    ref = DataLoader(_data(23), batch_size=4, shuffle=True, seed=5, num_workers=0)
+    got = DataLoader(_data(23), batch_size=4, shuffle=True, seed=5, num_workers=workers,
+                     prefetch_factor=1)
+    for _ in range(2):  # two epochs: the generator advances the same way
+        r, g = list(ref), list(got)
+        assert len(r) == len(g) == 6
+        for (rx, ry), (gx, gy) in zip(r, g):
+            assert gx.dtype == rx.dtype and gy.dtype == ry.dtype
+            np.testing.assert_array_equal(gx.numpy(), rx.numpy())
+            np.testing.assert_array_equal(gy.numpy(), ry.numpy())
+
+
+def test_worker_seeds_and_init_fn():
+    class Rand(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return np.random.rand(1)
+
+    a = [b.numpy().tolist() for b in DataLoader(Rand(), batch_size=2, num_workers=2, seed=1)]
+    b = [b.numpy().tolist() for b in DataLoader(Rand(), batch_size=2, num_workers=2, seed=1)]
+    assert a == b and a[0] != a[1]  # reproducible, and workers do not share a stream
+
+
+def test_worker_error_names_worker_index_and_traceback():
+    loader = DataLoader(Faulty(), batch_size=2, num_workers=2)
+    with pytest.raises(RuntimeError) as info:
+        list(loader)
+    msg = str(info.value)
+    assert "worker 1" in msg and "index 7" in msg  # batch 3 = [6, 7] goes to worker 3 % 2
+    assert "KeyError" in msg and "bad sample 7" in msg and "Traceback" in msg
+    assert "__getitem__" in msg
+
+
+def test_workers_shut_down():
+    loader = DataLoader(_data(40), batch_size=2, num_workers=2)
+    it = iter(loader)
+    next(it)
+    procs = list(it.workers)
+    del it
+    gc.collect()
+    for p in procs:
+        p.join(timeout=3)
+        assert not p.is_alive()
+    it = iter(DataLoader(Faulty(), batch_size=2, num_workers=2))
+    with pytest.raises(RuntimeError):
+        list(it)
+    assert not any(p.is_alive() for p in it.workers)
+    it = iter(DataLoader(_data(), batch_size=5, num_workers=2))
+    list(it)
+    assert not any(p.is_alive() for p in it.workers)
+
+
+def test_worker_init_fn_failure_is_reported():
+    def init(worker_id):
+        raise ValueError(f"init failed in {worker_id}")
+
+    with pytest.raises(RuntimeError, match="worker_init_fn"):
+        list(DataLoader(_data(), batch_size=2, num_workers=1, worker_init_fn=init))
+
+
+def test_custom_collate_and_batch_sampler():
+    dl = DataLoader(_data(), batch_size=3, collate_fn=lambda s: len(s))
+    assert list(dl) == [3, 3, 3, 1]
+    dl = DataLoader(_data(), batch_sampler=[[0, 9], [5]], collate_fn=lambda s: [int(x[1].numpy())
+                                                                               for x in s])
+    assert list(dl) == [[0, 9], [5]]
+
+
+def test_bad_arguments():
+    ds = _data()
+    with pytest.raises(ValueError, match="batch_size"):
+        DataLoader(ds, batch_size=0)
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(ds, sampler=RandomSampler(ds), shuffle=True)
+    with pytest.raises(ValueError, match="batch_sampler"):
+        DataLoader(ds, batch_sampler=[[0]], batch_size=4)
+    with pytest.raises(ValueError, match="num_workers"):
+        DataLoader(ds, num_workers=-1)
+    with pytest.raises(ValueError, match="generator or seed"):
+        DataLoader(ds, seed=1, generator=wl.Generator(1))
