@@ -1,4 +1,6 @@
-"""Data loading: datasets, samplers, collation and the DataLoader."""
+"""Data loading: datasets, samplers, collation, the DataLoader, transforms and ready-made
+datasets (wl.data.datasets)."""
+from . import datasets, transforms
 from .collate import default_collate
 from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split

@@ -1,10 +1,10 @@
 """Ready-made datasets (one per file) and the helpers that fetch and read their files."""
 from .digits import Digits
-from .download import cache_dir, download_and_verify, sha256_file
+from .download import cache_dir, download_and_verify, file_digest, sha256_file
 from .fashion_mnist import FashionMNIST
 from .idx import read_idx, write_idx
 from .moons import Moons
 from .swiss_roll import SwissRoll
 
 __all__ = ["Digits", "FashionMNIST", "Moons", "SwissRoll", "cache_dir", "download_and_verify",
-           "read_idx", "sha256_file", "write_idx"]
+           "file_digest", "read_idx", "sha256_file", "write_idx"]

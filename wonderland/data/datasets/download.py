@@ -17,42 +17,50 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "wonderland"
 
 
-def sha256_file(path: str | os.PathLike) -> str:
-    """The hex SHA-256 digest of a file's bytes."""
-    h = hashlib.sha256()
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    """The hex digest of a file's bytes ('sha256' or 'md5')."""
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(_CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
+def sha256_file(path: str | os.PathLike) -> str:
+    """The hex SHA-256 digest of a file's bytes."""
+    return file_digest(path, "sha256")
+
+
 def download_and_verify(url: str, path: str | os.PathLike | None = None,
-                        sha256: str | None = None) -> Path:
+                        sha256: str | None = None, md5: str | None = None) -> Path:
     """Download `url` to `path` (relative paths, and None for the URL's file name, go under
-    cache_dir()) unless a file with the right SHA-256 is already there; return the path.
-    Raises ValueError naming the file and both digests when the checksum does not match."""
+    cache_dir()) unless a file with the right checksum is already there; return the path.
+    Give the SHA-256 or, where a publisher lists only that, the MD5. Raises ValueError naming
+    the file and both digests when the checksum does not match."""
     if path is None:
         path = os.path.basename(url.split("?", 1)[0]) or "download"
     path = Path(path).expanduser()
     if not path.is_absolute():
         path = cache_dir() / path
-    want = sha256.lower() if sha256 else None
-    if path.exists() and (want is None or sha256_file(path) == want):
+    want = {k: v.lower() for k, v in (("sha256", sha256), ("md5", md5)) if v}
+    if path.exists() and all(file_digest(path, k) == v for k, v in want.items()):
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
-        h = hashlib.sha256()
+        hashes = {k: hashlib.new(k) for k in want}
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url) as response:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
-                h.update(chunk)
+                for h in hashes.values():
+                    h.update(chunk)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
-        got = h.hexdigest()
-        if want is not None and got != want:
-            raise ValueError(f"checksum mismatch for {path.name} (from {url}): expected SHA-256 "
-                             f"{want}, got {got}; the file was not kept")
+        for k, h in hashes.items():
+            if h.hexdigest() != want[k]:
+                raise ValueError(f"checksum mismatch for {path.name} (from {url}): expected "
+                                 f"{k.upper().replace('SHA256', 'SHA-256')} {want[k]}, got "
+                                 f"{h.hexdigest()}; the file was not kept")
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -24,15 +24,11 @@ class FashionMNIST(ArrayDataset):
     cache_name = "fashion-mnist"
     files = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
-    sha256 = {  # of the published .gz files
-        "train-images-idx3-ubyte.gz":
-            "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
-        "train-labels-idx1-ubyte.gz":
-            "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
-        "t10k-images-idx3-ubyte.gz":
-            "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
-        "t10k-labels-idx1-ubyte.gz":
-            "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+    md5 = {  # the MD5s Zalando publishes for its .gz files (it lists no SHA-256)
+        "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+        "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+        "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
     }
     classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
                "Sneaker", "Bag", "Ankle boot"]
@@ -62,4 +58,4 @@ class FashionMNIST(ArrayDataset):
             raise FileNotFoundError(f"{type(self).__name__}: {name}(.gz) not found in "
                                     f"{', '.join(map(str, folders))} and download=False")
         return download_and_verify(self.mirror + f"{name}.gz", target.absolute(),
-                                   self.sha256.get(f"{name}.gz"))
+                                   md5=self.md5.get(f"{name}.gz"))
