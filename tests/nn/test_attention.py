@@ -15,30 +15,13 @@ from wonderland.functional.attention import (
     scaled_dot_product_attention,
 )
 
+from .torch_twins import TOL, close, load_from, pair
+
 RNG = np.random.default_rng(0)
-TOL = dict(rtol=1e-9, atol=1e-10)
 
 
 def arrays(*shapes):
     return [RNG.standard_normal(s) for s in shapes]
-
-
-def pair(a, grad=True):
-    """The same values as a wonderland and a torch float64 tensor."""
-    w = wl.tensor(a, dtype=wl.float64, requires_grad=grad)
-    t = torch.tensor(a, dtype=torch.float64, requires_grad=grad)
-    return w, t
-
-
-def close(w, t):
-    np.testing.assert_allclose(w.detach().numpy(), t.detach().numpy(), **TOL)
-
-
-def load_from(module, torch_module):
-    module.double()
-    module.load_state_dict({k: wl.tensor(v.detach().numpy())
-                            for k, v in torch_module.state_dict().items()})
-    return module
 
 
 # --- scaled_dot_product_attention -------------------------------------------------------------

@@ -9,28 +9,13 @@ import torch
 import wonderland as wl
 from wonderland import nn
 
+from .torch_twins import TOL, close, load_from, pair
+
 RNG = np.random.default_rng(0)
-TOL = dict(rtol=1e-9, atol=1e-10)
 LAYERS = {"RNN": (nn.RNN, torch.nn.RNN), "GRU": (nn.GRU, torch.nn.GRU),
           "LSTM": (nn.LSTM, torch.nn.LSTM)}
 CELLS = {"RNNCell": (nn.RNNCell, torch.nn.RNNCell), "GRUCell": (nn.GRUCell, torch.nn.GRUCell),
          "LSTMCell": (nn.LSTMCell, torch.nn.LSTMCell)}
-
-
-def pair(a, grad=True):
-    return (wl.tensor(a, dtype=wl.float64, requires_grad=grad),
-            torch.tensor(a, dtype=torch.float64, requires_grad=grad))
-
-
-def close(w, t):
-    np.testing.assert_allclose(w.detach().numpy(), t.detach().numpy(), **TOL)
-
-
-def load_from(module, torch_module):
-    module.double()
-    module.load_state_dict({k: wl.tensor(v.detach().numpy())
-                            for k, v in torch_module.state_dict().items()})
-    return module
 
 
 def flat(out):
