@@ -34,9 +34,7 @@ class Adadelta(Optimizer):
             state["square_avg"] = zeros_like(p)
             state["acc_delta"] = zeros_like(p)
         state["step"] += 1
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+        g = self.descent_gradient(p, grad, group)
         state["square_avg"] = rho * state["square_avg"] + (1 - rho) * (g * g)
         std = (state["square_avg"] + eps).sqrt()
         delta = (state["acc_delta"] + eps).sqrt() / std * g

@@ -33,9 +33,7 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = full_like(p, group["initial_accumulator_value"])
         state["step"] += 1
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+        g = self.descent_gradient(p, grad, group)
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] = state["sum"] + g * g
         return p - clr * (g / (state["sum"].sqrt() + group["eps"]))

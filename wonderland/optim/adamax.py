@@ -34,9 +34,7 @@ class Adamax(Optimizer):
             state["exp_avg"] = zeros_like(p)
             state["exp_inf"] = zeros_like(p)
         state["step"] += 1
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+        g = self.descent_gradient(p, grad, group)
         m = state["exp_avg"]
         m = state["exp_avg"] = m + (1 - beta1) * (g - m)
         u = state["exp_inf"] = (beta2 * state["exp_inf"]).maximum(g.abs() + group["eps"])

@@ -75,6 +75,13 @@ class Optimizer:
                 p.data = self.update(p.detach(), p.grad.detach(), state, group)
         return loss
 
+    @staticmethod
+    def descent_gradient(p: Tensor, grad: Tensor, group: dict) -> Tensor:
+        """The gradient to descend: negated when maximizing, plus the L2 term weight_decay * p
+        (the classic, coupled weight decay)."""
+        g = -grad if group["maximize"] else grad
+        return g + group["weight_decay"] * p if group["weight_decay"] else g
+
     def update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> Tensor:
         """The new value of one parameter (no tape); `state` persists between steps."""
         raise NotImplementedError(f"{type(self).__name__} has no update rule")

@@ -37,9 +37,7 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = zeros_like(p)
         state["step"] += 1
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+        g = self.descent_gradient(p, grad, group)
         state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * (g * g)
         if group["centered"]:
             m = state["grad_avg"]

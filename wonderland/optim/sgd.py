@@ -24,9 +24,7 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> Tensor:
-        g = -grad if group["maximize"] else grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p
+        g = self.descent_gradient(p, grad, group)
         if group["momentum"]:
             v = state.get("momentum_buffer")
             v = g if v is None else group["momentum"] * v + (1 - group["dampening"]) * g
