@@ -1,5 +1,5 @@
-"""Datasets: IDX round trips, checksummed downloads over file:// (no network), Fashion-MNIST on
-small generated files, and the scikit-learn sets' shapes, dtypes and determinism."""
+"""Datasets: IDX round trips, checksummed downloads over file:// (no network), and the
+scikit-learn sets' shapes, dtypes and determinism."""
 import gzip
 import hashlib
 
@@ -8,7 +8,6 @@ import pytest
 
 from wonderland.data.datasets import (
     Digits,
-    FashionMNIST,
     Moons,
     SwissRoll,
     cache_dir,
@@ -17,7 +16,6 @@ from wonderland.data.datasets import (
     write_idx,
 )
 from wonderland.data.datasets._arrays import split_indices
-from wonderland.data.transforms import ToTensor
 
 
 @pytest.mark.parametrize("name", ["a.idx", "a.idx.gz"])
@@ -77,60 +75,6 @@ def test_download_checksum_mismatch_names_file_and_digests(tmp_path):
         download_and_verify(src.as_uri(), dest, "0" * 64)
     assert "0" * 64 in str(info.value) and actual in str(info.value)
     assert not dest.exists() and list(dest.parent.iterdir()) == []  # no partial file kept
-
-
-def _fake_fashion(folder, n_train=12, n_test=5, gz=True):
-    rng = np.random.default_rng(0)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = {}
-    for split, n in (("train", n_train), ("t10k", n_test)):
-        images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-        labels = rng.integers(0, 10, n).astype(np.uint8)
-        ext = ".gz" if gz else ""
-        write_idx(folder / f"{split}-images-idx3-ubyte{ext}", images)
-        write_idx(folder / f"{split}-labels-idx1-ubyte{ext}", labels)
-        out[split] = (images, labels)
-    return out
-
-
-@pytest.mark.parametrize("gz", [True, False])
-def test_fashion_mnist_from_a_folder(tmp_path, gz):
-    ref = _fake_fashion(tmp_path, gz=gz)
-    train = FashionMNIST(tmp_path, train=True, download=False)
-    test = FashionMNIST(tmp_path, train=False, download=False)
-    assert len(train) == 12 and len(test) == 5
-    x, y = train[3]
-    assert x.dtype == np.uint8 and x.shape == (28, 28) and isinstance(y, np.int64)
-    np.testing.assert_array_equal(x, ref["train"][0][3])
-    assert y == ref["train"][1][3]
-    assert train.targets.dtype == np.int64 and len(FashionMNIST.classes) == 10
-    t, _ = FashionMNIST(tmp_path, transform=ToTensor(), download=False)[0]
-    assert t.shape == (1, 28, 28)
-    np.testing.assert_allclose(t.numpy()[0], ref["train"][0][0] / 255.0, rtol=1e-6)
-    with pytest.raises(IndexError):
-        train[12]
-
-
-def test_fashion_mnist_missing_files_and_download_path(tmp_path, monkeypatch):
-    with pytest.raises(FileNotFoundError, match="download=False"):
-        FashionMNIST(tmp_path / "empty", download=False)
-    mirror = tmp_path / "mirror"
-    _fake_fashion(mirror)
-    sums = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in mirror.iterdir()}
-
-    class Local(FashionMNIST):
-        pass
-
-    monkeypatch.setattr(Local, "mirror", mirror.as_uri() + "/")
-    monkeypatch.setattr(Local, "md5", sums)
-    monkeypatch.setattr(Local, "system_dir", str(tmp_path / "no-system"))
-    monkeypatch.setenv("WONDERLAND_DATA", str(tmp_path / "cache"))
-    ds = Local(train=False)
-    assert len(ds) == 5
-    assert (tmp_path / "cache" / "fashion-mnist" / "t10k-images-idx3-ubyte.gz").is_file()
-    monkeypatch.setattr(Local, "md5", {k: "f" * 32 for k in sums})
-    with pytest.raises(ValueError, match="checksum mismatch .* expected MD5 f{32}"):
-        Local(tmp_path / "other", train=True)
 
 
 def test_digits_split_shapes_and_determinism():

@@ -3,8 +3,11 @@ from .digits import Digits
 from .download import cache_dir, download_and_verify, file_digest, sha256_file
 from .fashion_mnist import FashionMNIST
 from .idx import read_idx, write_idx
+from .idx_images import IdxImageDataset
+from .mnist import MNIST
 from .moons import Moons
 from .swiss_roll import SwissRoll
 
-__all__ = ["Digits", "FashionMNIST", "Moons", "SwissRoll", "cache_dir", "download_and_verify",
-           "file_digest", "read_idx", "sha256_file", "write_idx"]
+__all__ = ["MNIST", "Digits", "FashionMNIST", "IdxImageDataset", "Moons", "SwissRoll",
+           "cache_dir", "download_and_verify", "file_digest", "read_idx", "sha256_file",
+           "write_idx"]
