@@ -19,7 +19,7 @@ from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enab
 from .core.random import Generator, initial_seed, manual_seed, seed
 from .core.tensor import Tensor, is_tensor
 from .ops import *  # noqa: F403  (the tensor functions: wl.exp, wl.einsum, wl.cat ...)
-from .serialization import load, save
+from .serialization import load, load_state, save, save_state
 
 bool = bool_  # noqa: A001  (wl.bool, as torch.bool)
 float = float32  # noqa: A001

@@ -137,3 +137,18 @@ def test_bad_arguments():
         DataLoader(ds, num_workers=-1)
     with pytest.raises(ValueError, match="generator or seed"):
         DataLoader(ds, seed=1, generator=wl.Generator(1))
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_iter_from_continues_a_pass_from_the_same_random_state(workers):
+    loader = DataLoader(_data(23), batch_size=4, shuffle=True, seed=5, num_workers=workers)
+    state = loader.generator.get_state()
+    full = [b[0].numpy() for b in loader]
+    loader.generator.set_state(state)
+    rest = [b[0].numpy() for b in loader.iter_from(4)]
+    assert len(rest) == 2
+    for a, b in zip(full[4:], rest):
+        np.testing.assert_array_equal(a, b)
+    assert list(loader.iter_from(len(loader))) == []
+    with pytest.raises(ValueError, match="start must be a batch number in 0..6"):
+        loader.iter_from(7)

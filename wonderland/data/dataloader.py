@@ -67,11 +67,20 @@ class DataLoader:
         return int(gen.np.integers(2**62))
 
     def __iter__(self) -> Iterator:
+        return self.iter_from(0)
+
+    def iter_from(self, start: int) -> Iterator:
+        """A pass that skips its first `start` batches without loading them: the batches that
+        follow are those a full pass from the same random state would give (how a resumed run
+        continues mid-epoch). All of a pass's randomness is drawn here, when it begins."""
+        if not isinstance(start, int) or not 0 <= start <= len(self):
+            raise ValueError(f"iter_from: start must be a batch number in 0..{len(self)}, "
+                             f"got {start!r}")
         base_seed = self._base_seed()  # drawn with or without workers: the same order either way
+        batches = list(self.batch_sampler)[start:]
         if self.num_workers == 0:
-            return (self.collate_fn([self.dataset[i] for i in batch])
-                    for batch in self.batch_sampler)
-        return _WorkerIterator(self, base_seed)
+            return (self.collate_fn([self.dataset[i] for i in batch]) for batch in batches)
+        return _WorkerIterator(self, base_seed, batches, start)
 
 
 class _WorkerError:
@@ -83,13 +92,17 @@ class _WorkerError:
         self.text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
+def _seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    wl_random.manual_seed(seed)
+
+
 def _worker_loop(worker_id: int, dataset, index_q, result_q, seed: int,
                  init_fn: Callable | None, parent: int) -> None:
     """Runs in a worker process: take (batch number, indices), send back (batch number, samples
     as NumPy arrays) until told to stop (None) or the parent goes away."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    wl_random.manual_seed(seed)
+    _seed_all(seed + worker_id)
     try:
         if init_fn is not None:
             init_fn(worker_id)
@@ -106,6 +119,9 @@ def _worker_loop(worker_id: int, dataset, index_q, result_q, seed: int,
         if task is None:
             return
         n, indices = task
+        # each batch gets its own random streams, so a sample's random transforms do not depend
+        # on which worker loads it or on which batches came before (a resumed pass repeats them)
+        _seed_all(int(np.random.SeedSequence([seed, n]).generate_state(1, np.uint64)[0]))
         current = None
         try:
             samples = []
@@ -125,21 +141,23 @@ class _WorkerIterator:
     """One pass over a DataLoader with worker processes: batch k goes to worker k % num_workers,
     at most prefetch_factor * num_workers batches are in flight, and results come out in order."""
 
-    def __init__(self, loader: DataLoader, base: int) -> None:
+    def __init__(self, loader: DataLoader, base: int, batches: list, start: int) -> None:
         self.loader, self.workers, self._closed = loader, [], False
         self.collate_fn = loader.collate_fn
-        self.batches = iter(loader.batch_sampler)
-        self.length = len(loader)
+        self.batches = iter(batches)
+        self.length = len(batches)
         ctx, parent = _context(), os.getpid()
         self.result_q = ctx.Queue()
         self.index_qs = [ctx.Queue() for _ in range(loader.num_workers)]
         for wid, iq in enumerate(self.index_qs):
             p = ctx.Process(target=_worker_loop, daemon=True,
-                            args=(wid, loader.dataset, iq, self.result_q, base + wid,
+                            args=(wid, loader.dataset, iq, self.result_q, base,
                                   loader.worker_init_fn, parent))
             p.start()
             self.workers.append(p)
-        self.sent = self.received = 0
+        # batches keep their numbers from a full pass, so batch n always goes to worker
+        # n % num_workers (and its seeded randomness) whether or not the pass was resumed
+        self.sent = self.received = start
         self.pending: dict = {}
         for _ in range(loader.prefetch_factor * loader.num_workers):
             if not self._send():

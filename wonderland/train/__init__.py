@@ -1,4 +1,7 @@
 """Training: recipes, a readable Trainer with checkpoints and exact resume, run directories with
 metrics and curves."""
 from .metrics import RunningMean, accuracy
+from .plot import plot_runs
 from .recipe import TRAINER_DEFAULTS, Recipe
+from .run_dir import RunDir, read_metrics
+from .trainer import StopTraining, Trainer
