@@ -5,9 +5,10 @@ from .fashion_mnist import FashionMNIST
 from .idx import read_idx, write_idx
 from .idx_images import IdxImageDataset
 from .mnist import MNIST
+from .mnist1d import MNIST1D
 from .moons import Moons
 from .swiss_roll import SwissRoll
 
-__all__ = ["MNIST", "Digits", "FashionMNIST", "IdxImageDataset", "Moons", "SwissRoll",
+__all__ = ["MNIST", "MNIST1D", "Digits", "FashionMNIST", "IdxImageDataset", "Moons", "SwissRoll",
            "cache_dir", "download_and_verify", "file_digest", "read_idx", "sha256_file",
            "write_idx"]
