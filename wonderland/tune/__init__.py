@@ -1,0 +1,3 @@
+"""Tuning: k-fold cross-validation, ensembles of models, and hyperparameter search with Optuna
+(imported only when a search runs)."""
+from .kfold import CVResult, cross_validate, kfold_indices
