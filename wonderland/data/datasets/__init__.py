@@ -1,4 +1,5 @@
 """Ready-made datasets (one per file) and the helpers that fetch and read their files."""
+from .cifar10 import CIFAR10
 from .digits import Digits
 from .download import cache_dir, download_and_verify, file_digest, sha256_file
 from .fashion_mnist import FashionMNIST
@@ -9,6 +10,6 @@ from .mnist1d import MNIST1D
 from .moons import Moons
 from .swiss_roll import SwissRoll
 
-__all__ = ["MNIST", "MNIST1D", "Digits", "FashionMNIST", "IdxImageDataset", "Moons", "SwissRoll",
-           "cache_dir", "download_and_verify", "file_digest", "read_idx", "sha256_file",
-           "write_idx"]
+__all__ = ["CIFAR10", "MNIST", "MNIST1D", "Digits", "FashionMNIST", "IdxImageDataset", "Moons",
+           "SwissRoll", "cache_dir", "download_and_verify", "file_digest", "read_idx",
+           "sha256_file", "write_idx"]
