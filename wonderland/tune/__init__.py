@@ -1,3 +1,4 @@
 """Tuning: k-fold cross-validation, ensembles of models, and hyperparameter search with Optuna
 (imported only when a search runs)."""
+from .ensemble import Ensemble, combine_scores, ensemble_predict
 from .kfold import CVResult, cross_validate, kfold_indices
