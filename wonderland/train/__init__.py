@@ -4,4 +4,4 @@ from .metrics import RunningMean, accuracy
 from .plot import plot_runs
 from .recipe import TRAINER_DEFAULTS, Recipe
 from .run_dir import RunDir, read_metrics
-from .trainer import StopTraining, Trainer
+from .trainer import StopTraining, Trainer, evaluate

@@ -36,6 +36,12 @@ class Recipe:
     metrics: dict[str, Callable] | None = field(default_factory=lambda: {"accuracy": accuracy})
     published: dict | None = None
     search_space: Callable | None = None
+    source: str | None = None  # how recipes.get found it: its name, or the file's absolute path
+
+    @property
+    def ref(self) -> str:
+        """What to pass to recipes.get to find this recipe again (stored in config.json)."""
+        return self.source or self.name
 
     def defaults(self) -> dict:
         """The full configuration: the trainer's defaults overridden by the recipe's."""

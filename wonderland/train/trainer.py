@@ -13,6 +13,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +29,25 @@ from .run_dir import RunDir
 Hook = Callable[..., None]
 
 
+def evaluate(model, loader, loss_fn: Callable = cross_entropy,
+             metrics: dict[str, Callable] | None = None) -> dict[str, float]:
+    """The mean loss and metrics of `model` over `loader`, weighted by batch size, in eval mode
+    and without gradients (the model is put back in training mode afterwards)."""
+    metrics = {"accuracy": accuracy} if metrics is None else metrics
+    model.eval()
+    means = RunningMean()
+    try:
+        with no_grad():
+            for x, y in loader:
+                out = model(x)
+                values = {"loss": float(loss_fn(out, y).item())}
+                values.update({name: fn(out, y) for name, fn in metrics.items()})
+                means.update(values, len(y))
+    finally:
+        model.train()
+    return means.result()
+
+
 class StopTraining(Exception):  # noqa: N818  (a signal, not an error)
     """Raise from a hook to end fit() early, after the current step, with a final checkpoint."""
 
@@ -38,17 +58,18 @@ class Trainer:
     after that many evaluations without a better `monitor` value (lower for mode='min'). Every
     `checkpoint_every` steps, and at the end, it saves a checkpoint into `run_dir`; fit()
     resumes from one found there.
-    Hooks: on_step(trainer, record) after each step, on_eval(trainer, metrics) after each
-    evaluation; either may raise StopTraining."""
+    `val_split` names the evaluated split in the log. Hooks: on_step(trainer, record) after each
+    step, on_eval(trainer, metrics) after each evaluation; either may raise StopTraining."""
 
     def __init__(self, model, optimizer, train_loader, *, steps: int,
                  loss_fn: Callable = cross_entropy, val_loader=None, scheduler=None,
                  metrics: dict[str, Callable] | None = None, eval_every: int | None = None,
                  checkpoint_every: int | None = None, log_every: int = 50,
                  clip_grad_norm: float | None = None, patience: int | None = None,
-                 monitor: str = "loss", mode: str = "min", run_dir: str | os.PathLike | None = None,
-                 config: dict | None = None, progress: bool = True,
-                 on_step: Iterable[Hook] = (), on_eval: Iterable[Hook] = ()) -> None:
+                 monitor: str = "loss", mode: str = "min", val_split: str = "val",
+                 run_dir: str | os.PathLike | None = None, config: dict | None = None,
+                 progress: bool = True, on_step: Iterable[Hook] = (),
+                 on_eval: Iterable[Hook] = ()) -> None:
         for name, value in (("steps", steps), ("eval_every", eval_every),
                             ("checkpoint_every", checkpoint_every), ("log_every", log_every),
                             ("patience", patience)):
@@ -66,6 +87,7 @@ class Trainer:
         self.metrics = {"accuracy": accuracy} if metrics is None else dict(metrics)
         self.steps, self.eval_every, self.log_every = steps, eval_every, log_every
         self.checkpoint_every, self.clip_grad_norm = checkpoint_every, clip_grad_norm
+        self.val_split = val_split
         self.patience, self.monitor, self.sign = patience, monitor, 1.0 if mode == "min" else -1.0
         self.run = RunDir(run_dir) if run_dir is not None else None
         self.config, self.progress = dict(config or {}), progress
@@ -77,6 +99,7 @@ class Trainer:
         self.bad_evals = 0
         self.stopped_early = False
         self.window = RunningMean()  # the training loss since the last log line
+        self.resumed_from: int | None = None  # the checkpoint's step when fit() resumed
 
     # ---- the loop -------------------------------------------------------------------------
     def fit(self, resume: bool = True) -> dict:
@@ -85,6 +108,7 @@ class Trainer:
         if self.run is not None:
             if resume and self.run.checkpoint.exists():
                 self.load_checkpoint(self.run.checkpoint)
+                self.resumed_from = self.step
                 self.run.truncate_log(self.step)
             else:
                 self.run.write_json(self.run.config, self.config)
@@ -154,21 +178,12 @@ class Trainer:
         return value
 
     def evaluate(self, loader) -> dict[str, float]:
-        """The mean loss and metrics over `loader`, in eval mode and without gradients."""
-        self.model.eval()
-        means = RunningMean()
-        with no_grad():
-            for x, y in loader:
-                out = self.model(x)
-                values = {"loss": float(self.loss_fn(out, y).item())}
-                values.update({name: fn(out, y) for name, fn in self.metrics.items()})
-                means.update(values, len(y))
-        self.model.train()
-        return means.result()
+        """The mean loss and metrics over `loader` (see evaluate)."""
+        return evaluate(self.model, loader, self.loss_fn, self.metrics)
 
     def _validate(self) -> dict:
         metrics = self.evaluate(self.val_loader)
-        self._log({"step": self.step, "epoch": self.epoch, "split": "val", **metrics})
+        self._log({"step": self.step, "epoch": self.epoch, "split": self.val_split, **metrics})
         if self.monitor not in metrics:
             raise KeyError(f"Trainer: monitor '{self.monitor}' is not among the validation "
                            f"metrics {sorted(metrics)}")
@@ -278,4 +293,5 @@ class Trainer:
     def plot(self) -> None:
         """Draw the run's curves.png from its metrics.jsonl."""
         if self.run is not None and self.run.metrics.exists():
-            plot_runs([self.run.path], self.run.curves, title=self.config.get("recipe"))
+            title = Path(self.config.get("recipe", "run")).stem
+            plot_runs([self.run.path], self.run.curves, title=title)
