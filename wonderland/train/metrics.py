@@ -9,7 +9,7 @@ from ..core.tensor import Tensor
 
 def accuracy(output: Tensor, target: Tensor) -> float:
     """The fraction of rows whose largest score is at the target class."""
-    scores, labels = np.asarray(output), np.asarray(target)
+    scores, labels = np.asarray(output.detach()), np.asarray(target)
     if scores.ndim < 2 or scores.shape[0] != labels.shape[0]:
         raise ValueError(f"accuracy: expected scores (N, C, ...) and targets (N, ...), got "
                          f"{scores.shape} and {labels.shape}")
