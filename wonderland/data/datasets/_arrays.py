@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..dataset import Dataset
 
-class ArrayDataset:
+
+class ArrayDataset(Dataset):
     """A map-style dataset over two equally long arrays: item i is
     (transform(data[i]), target_transform(targets[i]))."""
 
