@@ -8,6 +8,7 @@ import textwrap
 import optuna
 import pytest
 
+import wonderland as wl
 import wonderland.tune as tune
 
 
@@ -140,7 +141,7 @@ def test_pruning_with_report_and_prune():
     def objective(trial):
         x = trial.suggest_float("x", 0, 1)
         for step in range(8):
-            tune.report_and_prune(trial, x + 1.0 / (step + 1), step)
+            tune.report_and_prune(trial, wl.tensor(x + 1.0 / (step + 1)), step)
         return x
 
     study = tune.search(objective, storage=None, n_trials=25, seed=0, sampler="random",

@@ -156,7 +156,8 @@ def report_and_prune(trial: optuna.Trial, value: float, step: int) -> None:
     """Report an intermediate objective value (a validation loss after epoch `step`) and raise
     optuna.TrialPruned if the study's pruner judges the trial hopeless; call once per epoch."""
     optuna = _optuna()
-    trial.report(float(value), int(step))
+    value = float(value)  # a float, or a one-element tensor or array
+    trial.report(value, int(step))
     if trial.should_prune():
         raise optuna.TrialPruned(f"pruned at step {step} with value {value:.6g}")
 
