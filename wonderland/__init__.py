@@ -1,5 +1,5 @@
 """wonderland: a deep learning framework built from first principles on NumPy."""
-from . import autograd, backend, core, data, func, nn, ops, optim
+from . import autograd, backend, core, data, func, nn, ops, optim, train, tune
 from .core.device import Device, as_device
 from .core.dtype import (
                          DType,
