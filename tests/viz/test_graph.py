@@ -9,9 +9,6 @@ from wonderland import viz
 
 from .dot import Dot
 
-pytest.importorskip("graphviz")
-
-
 def small():
     x = wl.randn(2, 3)
     w, b = wl.nn.Parameter(wl.randn(2, 3)), wl.nn.Parameter(wl.randn(2, 3))

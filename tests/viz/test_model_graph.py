@@ -8,9 +8,6 @@ from wonderland.autograd import Function
 
 from .dot import Dot
 
-pytest.importorskip("graphviz")
-
-
 def mlp():
     return nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
 
