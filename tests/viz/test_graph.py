@@ -9,6 +9,7 @@ from wonderland import viz
 
 from .dot import Dot
 
+
 def small():
     x = wl.randn(2, 3)
     w, b = wl.nn.Parameter(wl.randn(2, 3)), wl.nn.Parameter(wl.randn(2, 3))

@@ -8,6 +8,7 @@ from wonderland.autograd import Function
 
 from .dot import Dot
 
+
 def mlp():
     return nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 2))
 

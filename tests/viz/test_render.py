@@ -9,6 +9,7 @@ import pytest
 import wonderland as wl
 from wonderland import viz
 
+
 def test_the_dot_program_is_installed():
     # the test extra installs the graphviz package; the program comes from the system
     assert shutil.which("dot"), "install Graphviz's dot: apt-get install graphviz"
