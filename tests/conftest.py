@@ -1,5 +1,8 @@
 """Shared test setup: a second NumPy-backed device type ('fakedev') so that device rules
-(no silent transfers, clear errors on mixing) are testable on a machine without a GPU."""
+(no silent transfers, clear errors on mixing) are testable on a machine without a GPU; and small
+data folders for the recipes (MNIST-1D generated once per session, a fake Fashion-MNIST)."""
+import gzip
+
 import numpy as np
 import pytest
 
@@ -13,3 +16,24 @@ def _seed():
     import wonderland as wl
 
     wl.manual_seed(0)
+
+
+@pytest.fixture(scope="session")
+def mnist1d_root(tmp_path_factory):
+    """One generated MNIST-1D for the session (a second or so), outside the user's cache."""
+    return str(tmp_path_factory.mktemp("mnist1d"))
+
+
+@pytest.fixture
+def fashion_root(tmp_path):
+    """Fake Fashion-MNIST IDX files in the real names: 40 train and 10 test random images."""
+    from wonderland.data.datasets import write_idx
+
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 40), ("t10k", 10)):
+        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz",
+                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz",
+                  rng.integers(0, 10, n, dtype=np.uint8))
+    assert gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz").read()  # really gzipped
+    return str(tmp_path)
