@@ -142,16 +142,13 @@ def evaluate_run(run_dir: str | os.PathLike, split: str = "test",
 
 def results_line(results: dict) -> str:
     """One line for the console: the test metrics next to the published figure."""
-    test = results.get("test") or {}
-    parts = [f"test {k} {v:.4f}" for k, v in test.items()]
+    parts = [f"test {k} {v:.4f}" for k, v in (results.get("test") or {}).items()]
     pub = results.get("published") or {}
     for k, v in pub.items():
         if isinstance(v, (int, float)):
-            parts.append(f"published {k.replace('test_', '')} {v:.2f}")
-    if pub.get("source"):
-        parts.append(f"({pub['source']})")
-    parts.append(f"in {results['wall_time_s']:.0f} s")
-    return ", ".join(parts)
+            parts.append(f"published {k.replace('test_', '')} {v:.2f}"
+                         + (f" ({pub['source']})" if pub.get("source") else ""))
+    return ", ".join(parts) + f"; {results['steps']} steps in {results['wall_time_s']:.0f} s"
 
 
 __all__ = ["build", "evaluate_run", "load_run", "results_line", "seed_everything",
