@@ -22,10 +22,11 @@ MNIST1D_CONFIG: dict[str, Any] = {
 MNIST1D_SOURCE = ("Greydanus & Kobak, Scaling down deep learning with MNIST-1D (arXiv 2011.14439, "
                   "ICML 2024), Table 1")
 
-# Fashion-MNIST: Adam at its usual 1e-3, batches of 128, 5 epochs of the 55,000 training images
-# left after holding out 5,000 for validation (ceil(55000 / 128) = 430 steps an epoch).
+# Fashion-MNIST: Adam at its usual 1e-3, batches of 128, 10 epochs of the 55,000 training images
+# left after holding out 5,000 for validation (ceil(55000 / 128) = 430 steps an epoch). At 5
+# epochs both models stopped short of their benchmark figures (MLP 0.874, CNN 0.894).
 FASHION_CONFIG: dict[str, Any] = {
-    "steps": 5 * 430, "batch_size": 128, "lr": 1e-3, "weight_decay": 0.0, "seed": 0,
+    "steps": 10 * 430, "batch_size": 128, "lr": 1e-3, "weight_decay": 0.0, "seed": 0,
     "eval_every": 430, "checkpoint_every": 430, "log_every": 50, "val_size": 5000,
     "data_root": None,
 }
