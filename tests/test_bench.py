@@ -70,6 +70,12 @@ def test_module_entry_point_lists_the_workloads():
     assert [line.split()[0] for line in proc.stdout.splitlines()] == list(WORKLOADS)
 
 
+def test_profile_prints_the_top_functions(capsys):
+    assert main(["--profile", "--quick", "--threads", "1", "fwd_bwd16"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("fwd_bwd16, wonderland") and "tottime" in text
+
+
 def test_bad_arguments_give_exit_code_2(capsys):
     assert main(["no_such_workload"]) == 2
     assert main(["--systems", "wonderland,no_such_system"]) == 2

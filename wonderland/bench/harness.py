@@ -195,6 +195,18 @@ def probe_memory(workload: Workload, system: str, settings: Settings) -> dict:
     return reply
 
 
+def profile(workload: Workload, system: str, settings: Settings, seconds: float = 3.0,
+            top: int = 15) -> str:
+    """The top functions by own time (cProfile) of one system on a workload, in a fresh worker."""
+    worker = Worker(system, settings.threads)
+    try:
+        reply = worker.request("profile", workload=workload.name, quick=settings.quick,
+                               seconds=seconds, top=top)
+    finally:
+        worker.close()
+    return f"{workload.name}, {system}, {reply['calls']} call(s):{reply['text']}"
+
+
 def run_suite(workloads: list[Workload], systems: list[str], settings: Settings,
               log: Log = lambda s: None) -> tuple[dict[str, dict[str, Measurement]], dict]:
     """Time every workload on every system that has it; then probe memory of the training

@@ -141,29 +141,45 @@ class Server:
         return {}
 
     def memory(self, workload: str, quick: bool, checkpoints: list[int]) -> dict:
-        """Meant for a fresh process. Step 1 runs first (lazy set-up; gradients and optimizer
-        state come into being); then the RSS at rest, the high-water mark reset where the OS
-        allows, steps 2.. run, the RSS after each checkpoint step (after a gc.collect()) and the
-        high-water mark at the end."""
+        """Meant for a fresh process: with model and data built, the RSS and the high-water
+        mark reset to it where the OS allows; steps 1..B; the RSS after every step from A to B
+        (after a gc.collect()) and the high-water mark at the end; checkpoints = [A, B]."""
+        first, last = checkpoints
         case = self._build(workload, quick)
-        case.run()
         gc.collect()
         reset = reset_peak()
         peak_before, rss = peak_bytes(), {}
         before = peak_before if reset else rss_bytes()  # after a reset: the same counter
-        for step in range(2, max(checkpoints) + 1):
+        for step in range(1, last + 1):
             case.run()
-            if step in checkpoints:
+            if step >= first:
                 gc.collect()
                 rss[str(step)] = rss_bytes()
         return {"rss_before": before, "reset": reset, "peak_before": peak_before,
                 "peak": peak_bytes(), "rss": rss}
 
+    def profile(self, workload: str, quick: bool, seconds: float, top: int) -> dict:
+        """cProfile of calls for about `seconds` (at least one, after one untimed call): the
+        `top` functions by own time, as pstats prints them."""
+        import cProfile
+        import io
+        import pstats
+
+        case = self._build(workload, quick)
+        case.run()
+        profiler, calls, start = cProfile.Profile(), 0, time.perf_counter()
+        while calls == 0 or time.perf_counter() - start < seconds:
+            profiler.runcall(case.run)
+            calls += 1
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+        return {"calls": calls, "text": text.getvalue()}
+
     def handle(self, request: dict) -> dict:
         op = request.pop("op")
         if op == "describe":
             return describe(self.system)
-        if op in ("time", "memory", "drop"):
+        if op in ("time", "memory", "drop", "profile"):
             return getattr(self, op)(**request)
         raise ValueError(f"unknown request {op!r}")
 
