@@ -45,7 +45,8 @@ def main() -> None:
     for name in args.recipes:
         recipe = get(name)
         overrides = {"steps": args.steps} if args.steps else {}
-        results = train_recipe(recipe, overrides, Path(args.runs) / name, resume=False,
+        # resume: a reproduction that was interrupted continues, a finished one is re-evaluated
+        results = train_recipe(recipe, overrides, Path(args.runs) / name, resume=True,
                                progress=not args.no_progress)
         dataset, _, model = recipe.description.partition(", ")
         rows.append({**results, "dataset": dataset, "model": model or recipe.description})
