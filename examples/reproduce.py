@@ -58,8 +58,8 @@ def main() -> None:
     text = (f"# Reproduced results\n\nWritten by `python examples/reproduce.py` on "
             f"{time.strftime('%Y-%m-%d')} ({cpu}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}). Each recipe trains from scratch with its default "
-            f"settings (`wonderland train <recipe>` runs the same), seed 0; the accuracy is the "
-            f"final model's on the test split.\n\n{table(rows)}\n\nSources of the published "
+            f"settings, its seed included (`wonderland train <recipe>` runs the same); the "
+            f"accuracy is the final model's on the test split.\n\n{table(rows)}\n\nSources of the published "
             f"figures:\n\n" + "\n".join(f"- {s}" for s in sources) + "\n")
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")

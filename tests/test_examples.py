@@ -44,3 +44,19 @@ def test_digits_learns(tmp_path):
     stdout = run_digits(tmp_path / "run", "--steps", "300", "--seed", "1")
     acc = float(FINAL.search(stdout).group(1))
     assert acc >= 0.9, stdout
+
+
+def test_reproduce_writes_the_results_table(tmp_path):
+    out = tmp_path / "results.md"
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "reproduce.py"),
+                           "mnist1d_logreg", "mnist1d_mlp", "--steps", "3", "--no-progress",
+                           "--runs", str(tmp_path / "runs"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    assert [r.split("|")[1].strip() for r in rows] == ["`mnist1d_logreg`", "`mnist1d_mlp`"]
+    assert "| 0.32 |" in rows[0] and "| 0.68 |" in rows[1] and "Greydanus" in text
+    for row in rows:
+        assert " 3 |" in row and "points" in row
