@@ -59,8 +59,8 @@ def main() -> None:
             f"{time.strftime('%Y-%m-%d')} ({cpu}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}). Each recipe trains from scratch with its default "
             f"settings, its seed included (`wonderland train <recipe>` runs the same); the "
-            f"accuracy is the final model's on the test split.\n\n{table(rows)}\n\nSources of the published "
-            f"figures:\n\n" + "\n".join(f"- {s}" for s in sources) + "\n")
+            f"accuracy is the final model's on the test split.\n\n{table(rows)}\n\n"
+            f"Sources of the published figures:\n\n" + "\n".join(f"- {s}" for s in sources) + "\n")
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
     print(json.dumps([{k: r[k] for k in ("recipe", "test", "wall_time_s")} for r in rows],
