@@ -105,3 +105,9 @@ def test_list_names_every_shipped_recipe(capsys):
     assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert names() and all(name in out for name in names())
+
+
+def test_bench_passes_its_arguments_through(capsys):
+    assert cli.main(["bench", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "gemm1024" in out and "mlp" in out

@@ -8,6 +8,7 @@ draw a model's computation graph.
     wonderland plot runs/a runs/b            curves of one run, or several compared
     wonderland list                          the recipes
     wonderland viz graph mnist1d_cnn         the model's computation graph (graphviz)
+    wonderland bench [workload ...]          timings side by side with PyTorch
 """
 from __future__ import annotations
 
@@ -152,6 +153,12 @@ def cmd_viz(ns, extra: list[str]) -> int:
     return 0
 
 
+def cmd_bench(ns, extra: list[str]) -> int:
+    from .bench import main as bench_main
+
+    return bench_main([*extra, *ns.args])  # options before workload names land in extra
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wonderland", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -196,13 +203,17 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", help="an .svg, .png or .pdf file")
     g.add_argument("--batch", type=int, default=2)
     g.set_defaults(run=cmd_viz)
+    b = sub.add_parser("bench", help="benchmarks side by side with PyTorch "
+                                     "(wonderland bench --help lists the options)", add_help=False)
+    b.add_argument("args", nargs=argparse.REMAINDER)
+    b.set_defaults(run=cmd_bench)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     ns, extra = _parser().parse_known_args(argv)
-    if extra and ns.run not in (cmd_train, cmd_tune, cmd_viz):
+    if extra and ns.run not in (cmd_train, cmd_tune, cmd_viz, cmd_bench):
         raise SystemExit(f"unrecognised arguments: {' '.join(extra)}")
     try:
         return ns.run(ns, extra)
