@@ -11,9 +11,9 @@ from .metrics import accuracy
 
 # The keys the Trainer itself reads; a recipe may add its own (lr, hidden, data_root, ...).
 TRAINER_DEFAULTS: dict[str, Any] = {
-    "steps": 1000, "batch_size": 64, "seed": 0, "eval_every": 250, "checkpoint_every": 500,
-    "log_every": 50, "clip_grad_norm": None, "num_workers": 0, "patience": None,
-    "eval_batch_size": 1000,
+    "steps": 1000, "batch_size": 64, "shuffle": True, "seed": 0, "eval_every": 250,
+    "checkpoint_every": 500, "log_every": 50, "clip_grad_norm": None, "num_workers": 0,
+    "patience": None, "eval_batch_size": 1000,
 }
 
 

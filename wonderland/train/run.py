@@ -41,7 +41,9 @@ def _loader(dataset, cfg: dict, train: bool) -> DataLoader | None:
     if dataset is None:
         return None
     if train:
-        return DataLoader(dataset, batch_size=cfg["batch_size"], shuffle=True,
+        # shuffle=False walks the data in its stored order, pass after pass (as some
+        # benchmarks do, MNIST-1D's among them)
+        return DataLoader(dataset, batch_size=cfg["batch_size"], shuffle=cfg["shuffle"],
                           generator=Generator(cfg["seed"]), num_workers=cfg["num_workers"])
     return DataLoader(dataset, batch_size=cfg["eval_batch_size"])
 
