@@ -49,7 +49,8 @@ def test_digits_learns(tmp_path):
 def test_reproduce_writes_the_results_table(tmp_path):
     out = tmp_path / "results.md"
     proc = subprocess.run([sys.executable, str(ROOT / "examples" / "reproduce.py"),
-                           "mnist1d_logreg", "mnist1d_mlp", "--steps", "3", "--no-progress",
+                           "mnist1d_logreg", "mnist1d_mlp", "--steps", "3", "--seeds", "2",
+                           "--no-progress",
                            "--runs", str(tmp_path / "runs"), "--out", str(out)],
                           capture_output=True, text=True, timeout=300, cwd=ROOT,
                           env={**os.environ, "MPLBACKEND": "Agg"})
@@ -59,4 +60,4 @@ def test_reproduce_writes_the_results_table(tmp_path):
     assert [r.split("|")[1].strip() for r in rows] == ["`mnist1d_logreg`", "`mnist1d_mlp`"]
     assert "| 0.32 |" in rows[0] and "| 0.68 |" in rows[1] and "Greydanus" in text
     for row in rows:
-        assert " 3 |" in row and "points" in row
+        assert " 3 |" in row and "points" in row and "±" in row and "| 0: 0." in row
