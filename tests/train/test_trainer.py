@@ -149,6 +149,10 @@ def test_bad_settings_are_refused(tmp_path):
         _trainer(checkpoint_every=5)
     with pytest.raises(ValueError, match="mode must be 'min' or 'max'"):
         _trainer(mode="lowest")
+    model = _model()
+    empty = DataLoader(_data(5), batch_size=8, drop_last=True)
+    with pytest.raises(ValueError, match="train_loader gives no batches"):
+        Trainer(model, SGD(model.parameters(), lr=0.1), empty, steps=3, progress=False).fit()
     with pytest.raises(KeyError, match="monitor 'f1' is not among"):
         _trainer(eval_every=2, monitor="f1").fit()
     _trainer(tmp_path, steps=2).fit()

@@ -59,7 +59,8 @@ class Trainer:
     `checkpoint_every` steps, and at the end, it saves a checkpoint into `run_dir`; fit()
     resumes from one found there.
     `val_split` names the evaluated split in the log. Hooks: on_step(trainer, record) after each
-    step, on_eval(trainer, metrics) after each evaluation; either may raise StopTraining."""
+    step (record: the line just logged, or None), on_eval(trainer, metrics) after each
+    evaluation; either may raise StopTraining."""
 
     def __init__(self, model, optimizer, train_loader, *, steps: int,
                  loss_fn: Callable = cross_entropy, val_loader=None, scheduler=None,
@@ -120,6 +121,9 @@ class Trainer:
             while self.step < self.steps and not self.stopped_early:
                 x, y = self._next_batch(batches)
                 if x is None:  # the epoch ended
+                    if self.batch_in_epoch == 0:
+                        raise ValueError("Trainer: the train_loader gives no batches (an empty "
+                                         "dataset, or drop_last with fewer examples than a batch)")
                     batches = self._start_epoch()
                     continue
                 loss = self.train_step(x, y)
