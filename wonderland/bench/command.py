@@ -33,7 +33,10 @@ def load_average() -> str:
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
-        prog="wonderland bench", description=__doc__.splitlines()[0].split(": ", 1)[1],
+        prog="wonderland bench",
+        description="Time wonderland side by side with PyTorch (and NumPy, tinygrad, mygrad "
+                    "where they apply and are installed), each in its own worker process, and "
+                    "print a table of medians, ratios and targets.",
         epilog=f"workloads: {', '.join(WORKLOADS)}; families: {', '.join(FAMILIES)}")
     ap.add_argument("workloads", nargs="*", metavar="WORKLOAD",
                     help="workload or family names (default: all)")

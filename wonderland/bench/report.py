@@ -9,7 +9,8 @@ from .harness import Measurement
 from .workloads import Workload, format_seconds
 
 MIB = 2.0 ** 20
-GROWTH_MIB = 2.0  # RSS growth between the checkpoints above max(this, 10% of the step peak)
+GROWTH_MIB = 4.0  # RSS growth over the checkpoint steps flagged above max(this, 5% of the peak)
+GROWTH_SHARE = 0.05
 
 
 def quartiles(xs: list[float]) -> tuple[float, float, float]:
@@ -99,28 +100,29 @@ def table(workloads: list[Workload], results: dict, rows: list[dict],
 
 
 def memory_summary(memory: dict | None) -> dict | None:
-    """Peak above the RSS with model and data built, and growth: the median RSS over the last
-    steps (up to B) minus the median over the first (from A), in bytes; medians because the
-    allocator keeps or returns freed memory now and then, which moves single readings by
-    megabytes. `bounded` is True when the high-water mark could not be reset and the steps
-    never raised the earlier one, so the peak given is an upper bound."""
+    """Peak above the RSS with model and data built, and growth: the lowest RSS over the later
+    half of the checkpoint steps minus the lowest over the earlier half, in bytes. The lowest,
+    because the allocator keeps or returns tens of megabytes now and then (single readings and
+    even medians jump between two levels), while a leak lifts the floor. `bounded` is True when
+    the high-water mark could not be reset and the steps never raised the earlier one, so the
+    peak given is an upper bound."""
     if not memory or "error" in memory or memory.get("rss_before") is None:
         return None
     rss = [memory["rss"][str(s)] for s in range(memory["steps"][0], memory["steps"][1] + 1)]
     if None in rss:
         return None
-    window = max(1, min(5, len(rss) // 2))
+    window = max(1, len(rss) // 2)
     peak = memory["peak"] if memory.get("peak") is not None else max(rss)
-    growth = statistics.median(rss[-window:]) - statistics.median(rss[:window])
+    growth = min(rss[-window:]) - min(rss[:window])
     return {"peak": peak - memory["rss_before"], "growth": growth,
             "bounded": not memory.get("reset") and memory.get("peak_before") is not None
             and peak <= memory["peak_before"], "steps": memory["steps"], "window": window}
 
 
 def growth_limit(peak: float) -> float:
-    """The RSS growth (bytes) between the checkpoints flagged as memory growing over steps:
-    allocator noise stays below it, a step that keeps even a tenth of its peak does not."""
-    return max(GROWTH_MIB * MIB, 0.1 * peak)
+    """The RSS growth (bytes) over the checkpoint steps flagged as memory growing: allocator
+    noise in the lowest readings stays below it."""
+    return max(GROWTH_MIB * MIB, GROWTH_SHARE * peak)
 
 
 def memory_table(workloads: list[Workload], results: dict, systems: list[str]) -> str:
@@ -156,9 +158,10 @@ def memory_table(workloads: list[Workload], results: dict, systems: list[str]) -
     if steps:
         a, b = steps
         lines.append(f"\npeak: high-water RSS during steps 1-{b} above the RSS with model and "
-                     f"data built (a fresh process per cell); growth: the median RSS after steps "
-                     f"{b - window + 1}-{b} minus the median after steps {a}-{a + window - 1}, "
-                     f"flagged 'grows' above max({GROWTH_MIB:g} MiB, 10% of the peak).")
+                     f"data built (a fresh process per cell); growth: the lowest RSS after steps "
+                     f"{b - window + 1}-{b} minus the lowest after steps {a}-{a + window - 1}, "
+                     f"flagged 'grows' above max({GROWTH_MIB:g} MiB, "
+                     f"{GROWTH_SHARE * 100:g}% of the peak).")
     return "\n".join(lines)
 
 
