@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from wonderland.bench import WORKLOADS, Measurement, Target, Workload, analyse, main, select
+from wonderland.bench.harness import Worker, WorkerError
 from wonderland.bench.report import quartiles
 
 pytest.importorskip("torch")
@@ -74,6 +75,17 @@ def test_profile_prints_the_top_functions(capsys):
     assert main(["--profile", "--quick", "--threads", "1", "fwd_bwd16"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("fwd_bwd16, wonderland") and "tottime" in text
+
+
+def test_a_failing_request_leaves_the_worker_serving():
+    worker = Worker("numpy", 1)
+    try:
+        with pytest.raises(WorkerError, match="KeyError"):
+            worker.request("time", workload="no_such_workload", quick=True, repeats=1,
+                           warmup=0, min_time=0.001, max_time=1.0)
+        assert worker.request("describe")["system"] == "numpy"
+    finally:
+        worker.close()
 
 
 def test_bad_arguments_give_exit_code_2(capsys):

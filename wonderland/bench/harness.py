@@ -118,6 +118,8 @@ class Measurement:
 
 @dataclass
 class Settings:
+    """How a run measures: rounds over the systems, repeats per round, sizes, threads, memory."""
+
     rounds: int = 5
     repeats: int = 5
     warmup: int = 1
