@@ -14,7 +14,7 @@ def _space(trial) -> dict:
 recipe = Recipe(
     name="fashion_mlp",
     description="Fashion-MNIST, MLP 784-256-10 with dropout (203,530 parameters), Adam 1e-3, "
-                "5 epochs",
+                "10 epochs",
     config={**FASHION_CONFIG, "hidden": 256, "dropout": 0.2},
     data=fashion_splits,
     model=lambda cfg: MLP(28 * 28, (cfg["hidden"],), 10, residual=False,
