@@ -136,7 +136,7 @@ class Trainer:
                               "samples_per_s": self.window.count / max(elapsed, 1e-9)}
                     self._log(record)
                     if bar is not None:
-                        bar.set_postfix(loss=f"{record['loss']:.4f}",
+                        bar.set_postfix(loss=f"{record['loss']:.4g}",
                                         samples_s=f"{record['samples_per_s']:.0f}")
                     self.window = RunningMean()
                 if bar is not None:
