@@ -104,10 +104,14 @@ def recurrent(mode: str, input: Tensor, hx: Tensor | tuple[Tensor, Tensor],
     h_n, c_n = [], []
     for layer in range(num_layers):
         outs = []
+        # Step t's input projection is made from x[t]. (Projecting the whole sequence at once
+        # and indexing the result costs more: each index's gradient is a zero tensor of the
+        # whole (L, N, gates * H_out) projection, and adding L of them up grows as L^2.)
+        xs = x.unbind(0)
         for d in range(dirs):
             k = layer * dirs + d
             w = weights[k]
-            gis = linear(x, w[0], w[2]).unbind(0)  # every step's input projection at once
+            gis = [linear(xt, w[0], w[2]) for xt in xs]
             out, h, c = _run_direction(mode, gis, h0[k], None if c0 is None else c0[k], w,
                                        reverse=d == 1)
             outs.append(stack(out))
