@@ -11,8 +11,6 @@ from wonderland.bench import WORKLOADS, Measurement, Target, Workload, analyse, 
 from wonderland.bench.harness import Worker, WorkerError
 from wonderland.bench.report import quartiles
 
-pytest.importorskip("torch")
-
 
 def _rows(text: str, first_column: str) -> dict[str, list[str]]:
     """The rows of the markdown table whose header starts with `first_column`, by first cell."""

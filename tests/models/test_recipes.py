@@ -1,7 +1,6 @@
 """The MNIST-1D and Fashion-MNIST recipes: what they declare (names, benchmark settings,
 published figures, search spaces), the splits and models they build, and a few real training
 steps through the Trainer on a small fake Fashion-MNIST and on MNIST-1D."""
-import gzip
 import importlib
 import json
 
@@ -9,7 +8,6 @@ import numpy as np
 import optuna
 import pytest
 
-from wonderland.data.datasets import write_idx
 from wonderland.recipes import get
 from wonderland.train import Recipe
 from wonderland.train.run import build, train_recipe
@@ -17,25 +15,6 @@ from wonderland.train.run import build, train_recipe
 MNIST1D = {"mnist1d_logreg": (410, 0.32), "mnist1d_mlp": (15_210, 0.68),
            "mnist1d_cnn": (5_210, 0.94), "mnist1d_gru": (5_134, 0.91)}
 FASHION = {"fashion_mlp": 203_530, "fashion_cnn": 225_034}
-
-
-@pytest.fixture(scope="module")
-def mnist1d_root(tmp_path_factory):
-    """One generated MNIST-1D for the module (a second or so), outside the user's cache."""
-    return str(tmp_path_factory.mktemp("mnist1d"))
-
-
-@pytest.fixture
-def fashion_root(tmp_path):
-    """Fake Fashion-MNIST IDX files: 40 train and 10 test random images."""
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 40), ("t10k", 10)):
-        write_idx(tmp_path / f"{split}-images-idx3-ubyte.gz",
-                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        write_idx(tmp_path / f"{split}-labels-idx1-ubyte.gz",
-                  rng.integers(0, 10, n, dtype=np.uint8))
-    assert gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz").read()  # really gzipped
-    return str(tmp_path)
 
 
 @pytest.mark.parametrize("name", [*MNIST1D, *FASHION])
