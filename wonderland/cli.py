@@ -138,6 +138,7 @@ def cmd_list(ns, extra: list[str]) -> int:
 
 
 def cmd_viz(ns, extra: list[str]) -> int:
+    from .data import DataLoader
     from .recipes import get
     from .train.run import build
     from .viz import model_graph, render
@@ -145,8 +146,6 @@ def cmd_viz(ns, extra: list[str]) -> int:
     recipe = get(ns.recipe)
     cfg = recipe.configure(parse_overrides(recipe, extra))
     model, (train, _, _) = build(recipe, cfg)
-    from .data import DataLoader
-
     x, _ = next(iter(DataLoader(train, batch_size=ns.batch)))
     path = render(model_graph(model, x), ns.out or f"{Path(recipe.name).stem}-graph.svg")
     print(f"wrote {path}")
