@@ -8,8 +8,11 @@ again, which restores convergence on the counterexamples where Adam fails. L2 we
 to g here (coupled); AdamW decouples it. The shared first steps of the family live here too."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..core.tensor import Tensor
 from ..ops import maximum, zeros_like
+from .in_place import exclusive_arrays
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -71,3 +74,44 @@ class Adam(Optimizer):
         step_size = group["lr"] / (1 - beta1 ** t)
         denom = v.sqrt() / (1 - beta2 ** t) ** 0.5 + group["eps"]
         return p - step_size * (m / denom)
+
+    def update_in_place(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
+        m, v = state.get("exp_avg"), state.get("exp_avg_sq")
+        v_max = state.get("max_exp_avg_sq") if group["amsgrad"] else None
+        arrays = exclusive_arrays(p, m, v, v_max)
+        g = grad._data
+        if arrays is None or g.dtype != arrays[0].dtype:
+            return False
+        pa, ma, va, v_max_a = arrays
+        if ma is None:
+            ma, va = np.zeros_like(pa), np.zeros_like(pa)
+            state["exp_avg"], state["exp_avg_sq"] = (Tensor._make(ma, p.device),
+                                                     Tensor._make(va, p.device))
+        t = state["step"] = state.get("step", 0) + 1
+        lr, wd, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+        if group["maximize"]:
+            g = -g
+        if wd and group["decoupled_weight_decay"]:
+            pa *= 1 - lr * wd
+        elif wd:
+            g = g + wd * pa
+        step = g - ma  # each product below rounds as in update(), so the values are the same
+        step *= 1 - beta1
+        ma += step
+        va *= beta2
+        np.multiply(g, g, out=step)
+        step *= 1 - beta2
+        va += step
+        if group["amsgrad"]:
+            if v_max_a is None:
+                state["max_exp_avg_sq"] = Tensor._make(va.copy(), p.device)
+            else:
+                np.maximum(v_max_a, va, out=v_max_a)
+                va = v_max_a
+        np.sqrt(va, out=step)
+        step /= (1 - beta2 ** t) ** 0.5
+        step += group["eps"]
+        np.divide(ma, step, out=step)
+        step *= lr / (1 - beta1 ** t)
+        pa -= step
+        return True

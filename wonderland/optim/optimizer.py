@@ -11,7 +11,8 @@ from ..core.tensor import Tensor
 
 class Optimizer:
     """Subclasses set `defaults` through __init__ and implement `update(p, grad, state, group)`
-    (called under no_grad for every parameter with a gradient), or override step() entirely."""
+    (called under no_grad for every parameter with a gradient), or override step() entirely;
+    `update_in_place` may add a faster path to the same values."""
 
     def __init__(self, params: Iterable, defaults: dict):
         self.defaults = dict(defaults)
@@ -72,7 +73,8 @@ class Optimizer:
                 if p.grad is None:
                     continue
                 state = self.state.setdefault(id(p), {})
-                p.data = self.update(p.detach(), p.grad.detach(), state, group)
+                if not self.update_in_place(p, p.grad, state, group):
+                    p.data = self.update(p.detach(), p.grad.detach(), state, group)
         return loss
 
     @staticmethod
@@ -85,6 +87,12 @@ class Optimizer:
     def update(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> Tensor:
         """The new value of one parameter (no tape); `state` persists between steps."""
         raise NotImplementedError(f"{type(self).__name__} has no update rule")
+
+    def update_in_place(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
+        """The step update() takes, written into the arrays of p and its state when no one else
+        can see them (optim/in_place.py), with the same values bit for bit; returns whether it
+        did. A fast path for the common optimizers: by default it declines."""
+        return False
 
     # --- saving and resuming --------------------------------------------------------------------
     def _params(self) -> list[Tensor]:

@@ -6,6 +6,7 @@ Nesterov's accelerated form (Sutskever et al., 2013) damp oscillation across ste
 from __future__ import annotations
 
 from ..core.tensor import Tensor
+from .in_place import exclusive_arrays
 from .optimizer import Optimizer
 
 
@@ -31,3 +32,25 @@ class SGD(Optimizer):
             state["momentum_buffer"] = v
             g = g + group["momentum"] * v if group["nesterov"] else v
         return p - group["lr"] * g
+
+    def update_in_place(self, p: Tensor, grad: Tensor, state: dict, group: dict) -> bool:
+        momentum, v = group["momentum"], state.get("momentum_buffer")
+        arrays = exclusive_arrays(p, v if momentum else None)
+        g = grad._data
+        if arrays is None or g.dtype != arrays[0].dtype:
+            return False
+        pa, va = arrays
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * pa
+        if momentum:
+            if va is None:  # the first step: v = g, in an array of v's own
+                va = g.copy()
+                state["momentum_buffer"] = Tensor._make(va, p.device)
+            else:
+                va *= momentum
+                va += g if group["dampening"] == 0 else (1 - group["dampening"]) * g
+            g = g + momentum * va if group["nesterov"] else va
+        pa -= group["lr"] * g
+        return True
