@@ -1,0 +1,2 @@
+"""Op-spec rows: fused primitives (filled in as they land)."""
+SPECS: list = []

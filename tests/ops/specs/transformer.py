@@ -1,0 +1,2 @@
+"""Op-spec rows: transformer primitives (filled in as they land)."""
+SPECS: list = []
