@@ -6,6 +6,7 @@ from ..core import dtype as dt
 from ..core.random import Generator
 from ..core.tensor import Tensor
 from ..ops import arange, einsum, gather, rand, where
+from ..ops.affine import affine
 
 __all__ = ["linear", "bilinear", "dropout", "dropout2d", "embedding"]
 
@@ -19,7 +20,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: input of shape {input.shape} does not match weight of shape "
                          f"{weight.shape}: expected the input's last dimension to be "
                          f"{weight.shape[-1]}")
-    out = input @ weight.t()
+    if weight.ndim == 2 and (bias is None or bias.ndim == 1) and input.is_floating_point and (
+            input.dtype == weight.dtype and (bias is None or bias.dtype == weight.dtype)):
+        return affine(input, weight, bias)  # the fused primitive: one GEMM, no broadcasting
+    out = input @ weight.t()  # mixed dtypes and vector weights: promotion and broadcasting
     return out if bias is None else out + bias
 
 

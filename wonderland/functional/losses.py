@@ -6,6 +6,7 @@ from __future__ import annotations
 from .. import ops
 from ..core import dtype as dt
 from ..core.tensor import Tensor
+from ..ops.cross_entropy import softmax_cross_entropy
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -132,6 +133,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
     cdim = _class_dim("cross_entropy", input)
+    fused = _fused_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    if fused is not None:
+        return fused
     classes = input.shape[cdim]
     weight = _class_weight("cross_entropy", weight, classes, input)
     logp = _log_softmax(input, cdim)
@@ -146,6 +150,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  
         return _reduce(-(logp * target).sum(cdim), reduction)
     target = _class_target("cross_entropy", input, target, cdim, ignore_index)
     return _indexed_loss(logp, target, weight, cdim, ignore_index, reduction, label_smoothing)
+
+
+def _fused_cross_entropy(input: Tensor, target, weight, ignore_index: int,  # noqa: A002
+                         reduction: str, label_smoothing: float) -> Tensor | None:
+    """The common case, logits (N, C) or (C,) against class indices without class weights or
+    smoothing, through the fused primitive; None for every other case."""
+    if (weight is not None or label_smoothing or input.ndim > 2 or not input.is_floating_point
+            or not isinstance(target, Tensor) or target.is_floating_point):
+        return None
+    target = _class_target("cross_entropy", input, target, 0 if input.ndim == 1 else 1,
+                           ignore_index)
+    return softmax_cross_entropy(input, target, ignore_index, reduction)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
