@@ -38,6 +38,8 @@ def _seed(out: Tensor, g) -> Tensor:
         if out.numel() != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs; "
                                f"got shape {out.shape}: pass a gradient of that shape")
+        if out.__class__ is Tensor:  # (a BatchedTensor makes its ones through ones_like)
+            return Tensor._make(out.device.xp.ones(out.shape, dtype=out._data.dtype), out.device)
         from ..ops.creation import ones_like
 
         return ones_like(out)
@@ -103,6 +105,7 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
     cot: dict[int, Tensor] = {}
     for o, s in zip(outputs, seeds):
         cot[id(o)] = cot[id(o)] + s if id(o) in cot else s
+    monitor = primitive._anomaly  # anomaly mode checks each vjp's cotangents
     with set_grad_enabled(create_graph):
         for i, t in enumerate(order):
             order[i] = None  # release our reference as soon as we are done with t
@@ -111,20 +114,19 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
                 continue
             if t._hooks:
                 g = _run_hooks(t._hooks, g)
+            node = t._node
             if wanted is not None:
                 if id(t) in wanted:
                     captured[id(t)] = g
-            elif t._node is None or t._retains_grad:
+            elif node is None or t._retains_grad:
                 t.grad = g if t.grad is None else t.grad + g
-            node = t._node
             if node is None or node.inputs is None:
                 continue
-            if needed is not None and not any(id(x) in needed for x in node.inputs):
+            inputs = node.inputs
+            if needed is not None and not any(id(x) in needed for x in inputs):
                 continue
-            monitor = primitive._anomaly  # anomaly mode checks each vjp's cotangents
-            cots = (node.prim.vjp(g, t, *node.inputs) if monitor is None
-                    else monitor.vjp(node, g, t))
-            for x, gx in zip(node.inputs, cots):
+            cots = node.prim.vjp(g, t, *inputs) if monitor is None else monitor.vjp(node, g, t)
+            for x, gx in zip(inputs, cots):
                 if gx is None or not x._requires_grad:
                     continue
                 if gx.shape != x.shape:

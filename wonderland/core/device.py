@@ -1,6 +1,7 @@
 """Devices: where a tensor's memory lives. Each device type maps to a backend (array namespace)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from ..backend import get_backend
@@ -23,6 +24,15 @@ class Device:
     @property
     def backend(self):
         return get_backend(self.type)
+
+    @functools.cached_property
+    def xp(self):
+        """The backend's array namespace, looked up once (bind asks for it at every op)."""
+        return self.backend.xp
+
+    def __reduce__(self):
+        # pickle and copy by name: the cached namespace (a module) is no part of a device
+        return Device, (self.type, self.index)
 
 
 cpu = Device("cpu")

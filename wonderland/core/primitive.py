@@ -23,6 +23,7 @@ class Primitive:
     that are not floating point) and returns the output's tangent."""
 
     differentiable: ClassVar[bool] = True
+    moves_data: ClassVar[bool] = False  # whether output_device can differ from the inputs'
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -58,25 +59,31 @@ class Primitive:
 
 def bind(prim: Primitive, *xs: Tensor) -> Tensor:
     """Apply a primitive to tensors: forward, then the tape node, then any tangents."""
-    level = levels.top_level(xs)
-    if level is not None:
-        if _anomaly is not None:  # anomaly mode checks the op as a whole, tangents included
-            return _anomaly.at_level(prim, xs, level, _bind_at_level)
-        return _bind_at_level(prim, xs, level)
+    # Every op of every step passes through here, so the common case (no transform open, CPU,
+    # nothing watching) is kept to a few attribute reads; each test below says what it skips.
+    if levels._kinds:  # some jvp or vmap is open: see whether an input belongs to it
+        level = levels.top_level(xs)
+        if level is not None:
+            if _anomaly is not None:  # anomaly mode checks the op as a whole, tangents included
+                return _anomaly.at_level(prim, xs, level, _bind_at_level)
+            return _bind_at_level(prim, xs, level)
     device = xs[0]._device
-    for x in xs[1:]:
-        if x._device != device:
+    for x in xs:
+        if x._device is not device and x._device != device:
             raise RuntimeError(f"{prim.name}: expected all tensors on one device, "
                                f"got {device} and {x._device}")
-    for hook in _observers:
-        hook(prim, xs)
-    data = prim.forward(device.backend.xp, *[x._data for x in xs])
-    out_device = prim.output_device(device)
-    xp = out_device.backend.xp
+    if _observers:
+        for hook in _observers:
+            hook(prim, xs)
+    xp = device.xp
+    data = prim.forward(xp, *[x._data for x in xs])
+    if prim.moves_data:
+        device = prim.output_device(device)
+        xp = device.xp
     if data.__class__ is not xp.ndarray:  # NumPy returns scalars, not 0-d arrays, from 0-d math
         data = xp.asarray(data)
-    out = Tensor._make(data, out_device)
-    if prim.differentiable and out._data.dtype.kind == "f" and is_grad_enabled():
+    out = Tensor._make(data, device)
+    if prim.differentiable and data.dtype.kind == "f" and is_grad_enabled():
         for x in xs:
             if x._requires_grad:
                 out._requires_grad = True

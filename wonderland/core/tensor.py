@@ -58,7 +58,7 @@ class Tensor:
     # --- what it is ---------------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self._data.shape)
+        return self._data.shape  # a tuple already (NumPy and CuPy)
 
     @property
     def ndim(self) -> int:

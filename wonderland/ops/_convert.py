@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from ..core import dtype as dt
+from ..core.primitive import bind
 from ..core.tensor import Tensor
 
 
@@ -22,12 +23,16 @@ def lift(value, like: Tensor, dtype: dt.DType | None = None, name: str = "op") -
     return Tensor._make(like.device.backend.from_numpy(arr), like.device)
 
 
-def promote_args(name: str, *args) -> list[Tensor]:
+def promote_args(name: str, *args) -> list[Tensor] | tuple[Tensor, ...]:
     """Tensors and Python numbers to tensors of one dtype (weak scalars, see core.dtype)."""
-    if args[0].__class__ is Tensor and all(a.__class__ is Tensor and a._data.dtype ==
-                                           args[0]._data.dtype for a in args[1:]):
-        # (exactly Tensor: a BatchedTensor has no _data of its own)
-        return list(args)  # the common case: nothing to convert
+    first = args[0]
+    if first.__class__ is Tensor:  # the common case, nothing to convert, tested without loops
+        dtype = first._data.dtype  # (exactly Tensor: a BatchedTensor has no _data of its own)
+        for a in args:
+            if a.__class__ is not Tensor or a._data.dtype != dtype:
+                break
+        else:
+            return args
     tensors = [a for a in args if isinstance(a, Tensor)]
     if not tensors:
         raise TypeError(f"{name}: expected at least one tensor argument")
@@ -59,10 +64,13 @@ def broadcast_shape(name: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
-def broadcast_all(name: str, *ts: Tensor) -> list[Tensor]:
+def broadcast_all(name: str, *ts: Tensor) -> list[Tensor] | tuple[Tensor, ...]:
     first = ts[0].shape
-    if all(t.shape == first for t in ts[1:]):
-        return list(ts)
+    for t in ts:
+        if t.shape != first:
+            break
+    else:
+        return ts
     shape = broadcast_shape(name, *(t.shape for t in ts))
     from .shape import broadcast_to
 
@@ -73,7 +81,7 @@ def elementwise(prim, name: str):
     """The public function of an elementwise primitive of two tensors: promote, broadcast, bind."""
 
     def op(a, b) -> Tensor:
-        return prim(*broadcast_all(name, *promote_args(name, a, b)))
+        return bind(prim, *broadcast_all(name, *promote_args(name, a, b)))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = type(prim).__doc__

@@ -14,6 +14,7 @@ class ToDevice(Primitive):
     """y = x copied to `device`;  dx = dy copied back"""
 
     batch = batch_unary
+    moves_data = True
 
     device: Device
     source: Device

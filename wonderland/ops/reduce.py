@@ -12,7 +12,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only, norm_dim, norm_dims
 from .batching import batch_axes, batch_axis, batch_size, to_front
-from .shape import broadcast_to, reshape
+from .shape import BroadcastTo, broadcast_to, reshape
 
 
 def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -21,6 +21,8 @@ def _kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...
 
 def _spread(g: Tensor, x: Tensor, axes: tuple[int, ...]) -> Tensor:
     """A reduced tensor (with or without kept dims) broadcast back over x's shape."""
+    if g.ndim == 0:  # a total: a scalar broadcasts as it is
+        return BroadcastTo(x.shape)(g) if x.ndim else g
     return broadcast_to(reshape(g, _kept_shape(x.shape, axes)), x.shape)
 
 
