@@ -3,15 +3,15 @@ ops, stable at extreme inputs (softmax, log_softmax and softplus stay finite at 
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
 
-import math
 import warnings
 
 from ..core.tensor import Tensor
-from ..ops import amax, chunk, clamp, erf, exp, expm1, log, log1p, where
+from ..ops import amax, chunk, clamp, exp, expm1, log, log1p, where
 from ..ops import relu as _relu
 from ..ops import sigmoid as _sigmoid
 from ..ops import tanh as _tanh
 from ..ops._convert import norm_dim
+from ..ops.activation import gelu as _gelu
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh",
            "hardtanh", "softmax", "log_softmax", "glu"]
@@ -37,13 +37,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x * Phi(x) with Phi the standard normal CDF ('none'), or its tanh approximation ('tanh')."""
-    if approximate == "none":
-        return 0.5 * input * (1.0 + erf(input * (1.0 / math.sqrt(2.0))))
-    if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (input + 0.044715 * input * input * input)
-        return 0.5 * input * (1.0 + _tanh(inner))
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    """x * Phi(x) with Phi the standard normal CDF ('none'), or its tanh approximation ('tanh'),
+    as one fused primitive (wonderland.ops.activation)."""
+    return _gelu(input, approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:

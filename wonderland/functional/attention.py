@@ -6,7 +6,8 @@ import math
 from ..core import dtype as dt
 from ..core.random import Generator
 from ..core.tensor import Tensor
-from ..ops import arange, cat, pad, where, zeros
+from ..ops import cat, pad, where, zeros
+from ..ops.attention import masked_softmax
 from .linear import dropout, linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "rotate_half",
@@ -15,37 +16,21 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "rota
 NEG_INF = float("-inf")
 
 
-def _safe_softmax(scores: Tensor) -> Tensor:
-    """Softmax over the last dim; a row whose scores are all -inf gives zeros (as torch's sdpa)."""
-    m = scores.amax(-1, keepdim=True).detach()
-    e = (scores - where(m.isinf(), 0.0, m)).exp()
-    total = e.sum(-1, keepdim=True)
-    return e / where(total == 0, 1.0, total)
-
-
 def _broadcasts(mask_shape: tuple, target: tuple) -> bool:
     if len(mask_shape) > len(target):
         return False
     return all(m in (1, t) for m, t in zip(reversed(mask_shape), reversed(target)))
 
 
-def _add_mask(scores: Tensor, attn_mask: Tensor | None, is_causal: bool, name: str) -> Tensor:
-    """Scores with the causal mask and attn_mask (bool: True takes part; float: added)."""
-    tgt, src = scores.shape[-2:]
-    if is_causal:
-        keep = arange(tgt, device=scores.device)[:, None] >= arange(src, device=scores.device)
-        scores = where(keep, scores, NEG_INF)
-    if attn_mask is None:
-        return scores
+def _check_mask(attn_mask: Tensor, scores: Tensor, name: str) -> None:
+    """attn_mask must broadcast to the scores (..., L, S) and be bool or floating point."""
     if not _broadcasts(attn_mask.shape, scores.shape):
+        tgt, src = scores.shape[-2:]
         raise ValueError(f"{name}: attn_mask of shape {attn_mask.shape} does not broadcast to "
                          f"the attention scores of shape {scores.shape} (..., L={tgt}, S={src})")
-    if attn_mask.dtype is dt.bool_:
-        return where(attn_mask, scores, NEG_INF)
-    if not attn_mask.is_floating_point:
+    if attn_mask.dtype is not dt.bool_ and not attn_mask.is_floating_point:
         raise TypeError(f"{name}: attn_mask must be bool or floating point, got "
                         f"{attn_mask.dtype.name}")
-    return scores + attn_mask
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
@@ -78,8 +63,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key = key.repeat_interleave(heads // kv_heads, -3)
         value = value.repeat_interleave(heads // kv_heads, -3)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = (query @ key.mT) * scale
-    weights = _safe_softmax(_add_mask(scores, attn_mask, is_causal, name))
+    scores = query @ key.mT
+    if attn_mask is not None:
+        _check_mask(attn_mask, scores, name)
+    # one primitive scales, masks and normalises the scores (wonderland.ops.attention)
+    weights = masked_softmax(scores, attn_mask, scale, is_causal)
     weights = dropout(weights, dropout_p, generator=generator)
     return weights @ value
 
@@ -188,8 +176,7 @@ def multi_head_attention_forward(
     if add_zero_attn:
         k, v = pad(k, (0, 0, 0, 1)), pad(v, (0, 0, 0, 1))
         bias = None if bias is None else pad(bias, (0, 1))
-    scores = (q @ k.mT) * (1.0 / math.sqrt(embed // heads))
-    weights = _safe_softmax(scores if bias is None else scores + bias)
+    weights = masked_softmax(q @ k.mT, bias, 1.0 / math.sqrt(embed // heads))
     weights = dropout(weights, dropout_p, training=training, generator=generator)
     out = (weights @ v).permute(2, 0, 1, 3).reshape(tgt, bsz, embed)
     out = linear(out, out_proj_weight, out_proj_bias)

@@ -1,6 +1,6 @@
-"""Normalisations as composites of ops: batch_norm, instance_norm, layer_norm, group_norm and
-rms_norm, with PyTorch's semantics (the biased variance normalises, the unbiased variance feeds
-the running statistics, which are buffers updated in place)."""
+"""Normalisations: batch_norm, instance_norm, layer_norm, group_norm (the Standardize primitive,
+then ops for the affine part) and rms_norm, with PyTorch's semantics (the biased variance
+normalises, the unbiased variance feeds the running statistics, buffers updated in place)."""
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
+from ..ops.norm import standardize
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
 
@@ -27,12 +28,12 @@ def _check_vector(name: str, what: str, t: Tensor | None, n: int) -> None:
                          f"shape {t.shape}")
 
 
-def _standardise(x: Tensor, axes: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
-    """(x - mean) / sqrt(var + eps) over axes with the biased variance; also mean and var."""
-    mean = x.mean(axes, keepdim=True)
-    centred = x - mean
-    var = (centred * centred).mean(axes, keepdim=True)
-    return centred * (var + eps).rsqrt(), mean, var
+def _moments(x: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
+    """Mean and biased variance over axes (kept dims), off the tape: for running statistics."""
+    with no_grad():
+        mean = x.detach().mean(axes, keepdim=True)
+        centred = x.detach() - mean
+        return mean, (centred * centred).mean(axes, keepdim=True)
 
 
 def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape) -> Tensor:
@@ -92,7 +93,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise ValueError(f"{name}: expected more than 1 value per channel when training, "
                              f"got input of shape {x.shape}")
         axes = (0,) + tuple(range(2, x.ndim))
-        y, mean, var = _standardise(x, axes, eps)
+        y = standardize(x, axes, eps)
         tracking = running_mean is not None or running_var is not None
         if tracking or num_batches_tracked is not None:
             _no_vmap(name, x)
@@ -100,6 +101,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             with no_grad():
                 num_batches_tracked.data = num_batches_tracked + 1
         if tracking:
+            mean, var = _moments(x, axes)
             factor = _momentum(name, momentum, num_batches_tracked)
             _update(running_mean, mean.reshape(c), factor)
             _update(running_var, var.reshape(c) * (count / (count - 1)), factor)
@@ -135,9 +137,11 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         if count <= 1:
             raise ValueError(f"{name}: expected more than 1 spatial element when training, got "
                              f"input of shape {x.shape}")
-        y, mean, var = _standardise(x, tuple(range(2, x.ndim)), eps)
+        axes = tuple(range(2, x.ndim))
+        y = standardize(x, axes, eps)
         if running_mean is not None or running_var is not None:
             _no_vmap(name, x)
+            mean, var = _moments(x, axes)
             _update(running_mean, mean.reshape(n, c).mean(0), momentum)
             _update(running_var, var.reshape(n, c).mean(0) * (count / (count - 1)), momentum)
     else:
@@ -172,7 +176,7 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
     axes = _trailing_axes("layer_norm", input, shape)
     _check_like("layer_norm", "weight", weight, shape)
     _check_like("layer_norm", "bias", bias, shape)
-    y = _standardise(input, axes, eps)[0]
+    y = standardize(input, axes, eps)
     return _affine(y, weight, bias, shape)
 
 
@@ -203,5 +207,5 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     _check_vector(name, "weight", weight, c)
     _check_vector(name, "bias", bias, c)
     grouped = x.reshape(n, num_groups, (c // num_groups) * math.prod(x.shape[2:]))
-    y = _standardise(grouped, (2,), eps)[0].reshape(x.shape)
+    y = standardize(grouped, (2,), eps).reshape(x.shape)
     return _affine(y, weight, bias, (1, c) + (1,) * (x.ndim - 2))
