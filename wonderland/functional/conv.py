@@ -1,18 +1,15 @@
-"""Convolutions as matrix products over strided windows: conv1d, conv2d, conv_transpose1d/2d.
+"""Convolutions: conv1d, conv2d, conv_transpose1d/2d, checked here and computed by the fused
+primitives of ops/conv.py (im2col in batch chunks, one matrix product per chunk and group).
+conv_transpose is the input gradient of a convolution, ConvInputGrad, run forwards.
 
-conv: pad, read the input through a strided view of its sliding windows laid out as
-(groups, N, C/groups, *kernel, *out), flatten that to one matrix per group and example, and
-multiply the kernel by it in one batched matmul; the backward pass is again matrix products
-plus the view's scatter-add. conv_transpose runs the same steps the other way: one batched
-matmul gives every input pixel's contribution, and the scatter-add (the adjoint of conv's
-view) sums them into the output."""
+windows() (a strided view of sliding windows) stays here for the pooling composites."""
 from __future__ import annotations
-
-import math
 
 from .. import ops
 from ..core.tensor import Tensor
-from ..ops.strided import AsStridedAdd, contiguous_strides
+from ..ops._convert import promote_args
+from ..ops.conv import Conv, ConvInputGrad
+from ..ops.strided import contiguous_strides
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -100,12 +97,9 @@ def _weight_checks(weight: Tensor, groups: int, nd: int, name: str, transposed: 
                          f"{role} channels of weight {weight.shape}")
 
 
-def _add_bias(y: Tensor, bias: Tensor | None, nd: int, name: str) -> Tensor:
-    if bias is None:
-        return y
-    if bias.shape != (y.shape[1],):
-        raise ValueError(f"{name}: expected a bias of shape ({y.shape[1]},), got {bias.shape}")
-    return y + bias.reshape((y.shape[1],) + (1,) * nd)
+def _check_bias(bias: Tensor | None, channels: int, name: str) -> None:
+    if bias is not None and bias.shape != (channels,):
+        raise ValueError(f"{name}: expected a bias of shape ({channels},), got {bias.shape}")
 
 
 def conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups: int, nd: int,
@@ -117,15 +111,11 @@ def conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups: int
     stride = ntuple(stride, nd, name, "stride", 1)
     dilation = ntuple(dilation, nd, name, "dilation", 1)
     pairs = conv_padding(padding, nd, kernel, dilation, stride, name)
-    if any(lo or hi for lo, hi in pairs):
-        x = ops.pad(x, torch_pad(pairs))
-    n = x.shape[0]
-    out = window_geometry(x.shape[2:], kernel, stride, dilation, name, x.shape)
-    cols = windows(x, kernel, stride, dilation, out, groups)
-    cols = cols.reshape(groups, n, cg * math.prod(kernel), math.prod(out))  # im2col
-    w = weight.reshape(groups, 1, out_c // groups, cg * math.prod(kernel))
-    y = (w @ cols).permute(1, 0, 2, 3).reshape(n, out_c, *out)
-    y = _add_bias(y, bias, nd, name)
+    padded = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pairs))
+    window_geometry(padded[2:], kernel, stride, dilation, name, padded)  # errors only
+    _check_bias(bias, out_c, name)
+    args = promote_args(name, x, weight) if bias is None else promote_args(name, x, weight, bias)
+    y = Conv(stride, tuple(pairs), dilation, groups)(*args)
     return y.squeeze(0) if unbatched else y
 
 
@@ -142,25 +132,20 @@ def conv_transpose(x: Tensor, weight: Tensor, bias, stride, padding, output_padd
     if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
         raise ValueError(f"{name}: output_padding {extra} must be smaller than either stride "
                          f"{stride} or dilation {dilation}")
-    n, _, *size = x.shape
     full = [(i - 1) * s + d * (k - 1) + 1 + e
-            for i, s, d, k, e in zip(size, stride, dilation, kernel, extra)]
+            for i, s, d, k, e in zip(x.shape[2:], stride, dilation, kernel, extra)]
     if any(f - 2 * p < 1 for f, p in zip(full, padding)):
         raise ValueError(f"{name}: padding {padding} leaves no output for input shape {x.shape} "
                          f"and kernel {tuple(kernel)} (full output size {tuple(full)})")
-    cg, out_c = in_c // groups, og * groups
-    cols = x.reshape(n, groups, cg, math.prod(size)).permute(1, 0, 2, 3)
-    w = weight.reshape(groups, cg, og * math.prod(kernel)).mT.unsqueeze(1)
-    parts = (w @ cols).reshape(groups, n, og, *kernel, *size)
-    # part [g, n, o, k, i] goes to out[n, g*og + o, i*stride + k*dilation]: conv's view, adjoint
-    st = contiguous_strides((n, out_c, *full))
-    steps = [a * s for a, s in zip(st[2:], stride)]
-    taps = [a * d for a, d in zip(st[2:], dilation)]
-    y = AsStridedAdd((n, out_c, *full), parts.shape,
-                     (st[1] * og, st[0], st[1], *taps, *steps))(parts)
-    if any(padding):
-        y = y[(slice(None), slice(None)) + tuple(slice(p, f - p) for p, f in zip(padding, full))]
-    y = _add_bias(y, bias, nd, name)
+    _check_bias(bias, og * groups, name)
+    # the convolution whose input gradient this is: padding p before and p - output_padding
+    # after (a crop when negative) makes its windows over the output exactly x's positions
+    pads = tuple((p, p - e) for p, e in zip(padding, extra))
+    size = tuple(f - 2 * p for f, p in zip(full, padding))
+    x, weight = promote_args(name, x, weight)
+    y = ConvInputGrad(stride, pads, dilation, groups, size)(weight, x)
+    if bias is not None:
+        y = y + bias.reshape((og * groups,) + (1,) * nd)
     return y.squeeze(0) if unbatched else y
 
 

@@ -1,0 +1,157 @@
+"""Convolution kernels on raw arrays (NumPy or CuPy through `xp`), the forward passes of the
+conv primitives. im2col runs over chunks of the batch: each chunk's columns are copied into one
+small reused buffer (no page faults, warm in cache) and multiplied in one matrix product per
+group, with the examples of the chunk side by side in the columns.
+
+Geometry: `pads` are (before, after) per spatial dimension and may be negative (a crop); the
+"frame" is the padded input, whose windows start every `stride` and read every `dilation`."""
+from __future__ import annotations
+
+import itertools
+import math
+
+CHUNK_BYTES = 8 << 20  # one chunk's columns; well below malloc's mmap threshold (32 MiB)
+
+
+def frame_size(size, pads) -> tuple[int, ...]:
+    return tuple(n + lo + hi for n, (lo, hi) in zip(size, pads))
+
+
+def out_size(frame, kernel, stride, dilation) -> tuple[int, ...]:
+    """Windows per spatial dimension (the frame must hold at least one)."""
+    return tuple((f - d * (k - 1) - 1) // s + 1
+                 for f, k, s, d in zip(frame, kernel, stride, dilation))
+
+
+def _inner(pads, size) -> tuple[slice, ...]:
+    """Where the kept part of the input lies in the frame, and which part of it is kept."""
+    in_frame = tuple(slice(max(lo, 0), max(lo, 0) + n - max(-lo, 0) - max(-hi, 0))
+                     for n, (lo, hi) in zip(size, pads))
+    in_input = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for n, (lo, hi) in zip(size, pads))
+    return in_frame, in_input
+
+
+def to_frame(xp, x, pads):
+    """x zero-padded (or cropped) by pads in its trailing dimensions."""
+    if not any(lo or hi for lo, hi in pads):
+        return x
+    lead = x.shape[:x.ndim - len(pads)]
+    in_frame, in_input = _inner(pads, x.shape[len(lead):])
+    keep = (slice(None),) * len(lead)
+    if all(lo >= 0 and hi >= 0 for lo, hi in pads):
+        f = xp.zeros(lead + frame_size(x.shape[len(lead):], pads), dtype=x.dtype)
+        f[keep + in_frame] = x
+        return f
+    return to_frame(xp, x[keep + in_input], [(max(lo, 0), max(hi, 0)) for lo, hi in pads])
+
+
+def from_frame(xp, f, pads, size):
+    """The adjoint of to_frame: the frame cropped back to `size` (zeros where it was cut)."""
+    if not any(lo or hi for lo, hi in pads):
+        return f
+    lead = f.shape[:f.ndim - len(pads)]
+    in_frame, in_input = _inner(pads, size)
+    keep = (slice(None),) * len(lead)
+    if all(lo >= 0 and hi >= 0 for lo, hi in pads):
+        return f[keep + in_frame]
+    x = xp.zeros(lead + tuple(size), dtype=f.dtype)
+    x[keep + in_input] = f[keep + in_frame]
+    return x
+
+
+def _windows(xp, f, groups, kernel, stride, dilation, out):
+    """f's sliding windows as a (groups, C/groups, *kernel, N, *out) view (any memory layout)."""
+    n, c = f.shape[:2]
+    sn, sc, *sp = f.strides
+    cg = c // groups
+    return xp.lib.stride_tricks.as_strided(
+        f, (groups, cg, *kernel, n, *out),
+        (sc * cg, sc, *[s * d for s, d in zip(sp, dilation)], sn,
+         *[s * st for s, st in zip(sp, stride)]))
+
+
+def _check_out(g, frame, kernel, stride, dilation) -> None:
+    """g must have one value per window (the primitives are internal: a mismatch is a bug)."""
+    want = out_size(frame, kernel, stride, dilation)
+    if tuple(g.shape[2:]) != want:
+        raise ValueError(f"conv: a cotangent of shape {g.shape} for {want} windows")
+
+
+def _chunks(n: int, per_example: int, itemsize: int):
+    """Slices of the batch whose columns hold about CHUNK_BYTES."""
+    step = max(1, min(n, CHUNK_BYTES // max(per_example * itemsize, 1)))
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+class _Columns:
+    """im2col of a frame, one batch chunk at a time, into one reused buffer."""
+
+    def __init__(self, xp, f, groups, kernel, stride, dilation, out):
+        self.view = _windows(xp, f, groups, kernel, stride, dilation, out)
+        self.nd = len(kernel)
+        self.ck = self.view.shape[1] * math.prod(kernel)  # rows per group
+        self.per_example = groups * self.ck * math.prod(out)
+        self.chunks = _chunks(f.shape[0], self.per_example, f.itemsize)
+        longest = max((c.stop - c.start for c in self.chunks), default=0)
+        self.buffer = xp.empty(self.per_example * longest, dtype=f.dtype)
+
+    def __call__(self, chunk: slice):
+        """The chunk's columns, (groups, C/groups * prod(kernel), examples * prod(out))."""
+        part = self.view[(slice(None),) * (2 + self.nd) + (chunk,)]
+        cols = self.buffer[:part.size].reshape(part.shape)
+        cols[...] = part
+        return cols.reshape(part.shape[0], self.ck, -1)
+
+
+def _grouped(a, groups: int, chunk: slice):
+    """(N, C, *spatial)[chunk] as (groups, C/groups, examples * prod(spatial)) (a view when a's
+    layout allows, as for the channels-first outputs below)."""
+    part = a[chunk].swapaxes(0, 1)
+    return part.reshape(groups, part.shape[0] // groups, -1)
+
+
+def conv_forward(xp, x, w, b, stride, pads, dilation, groups: int):
+    """y[n, o] = sum_{c, k} w[o, c, k] frame(x)[n, g c, s*i + d*k] (+ b[o]), as (N, O, *out)."""
+    f = to_frame(xp, x, pads)
+    o, kernel = w.shape[0], w.shape[2:]
+    out = out_size(f.shape[2:], kernel, stride, dilation)
+    columns = _Columns(xp, f, groups, kernel, stride, dilation, out)
+    w3 = w.reshape(groups, o // groups, columns.ck)
+    y = xp.empty((o, f.shape[0], math.prod(out)), dtype=xp.result_type(x, w))
+    for chunk in columns.chunks:
+        part = y[:, chunk].reshape(groups, o // groups, -1)  # a view: y is channels-first
+        xp.matmul(w3, columns(chunk), out=part)
+        if b is not None:
+            part += b.reshape(groups, o // groups, 1)
+    # channels-first memory seen as (N, O, *out): no transposing copy
+    return y.reshape((o, f.shape[0]) + out).swapaxes(0, 1)
+
+
+def conv_weight_grad(xp, x, g, kernel, stride, pads, dilation, groups: int):
+    """dw[o, c, k] = sum_{n, i} g[n, o, i] frame(x)[n, g c, s*i + d*k]: the weight's gradient."""
+    f = to_frame(xp, x, pads)
+    o, out = g.shape[1], g.shape[2:]
+    _check_out(g, f.shape[2:], kernel, stride, dilation)
+    columns = _Columns(xp, f, groups, kernel, stride, dilation, out)
+    dw = xp.zeros((groups, o // groups, columns.ck), dtype=xp.result_type(x, g))
+    for chunk in columns.chunks:
+        dw += xp.matmul(_grouped(g, groups, chunk), columns(chunk).swapaxes(1, 2))
+    return dw.reshape((o, columns.ck // math.prod(kernel)) + tuple(kernel))
+
+
+def conv_input_grad(xp, w, g, size, stride, pads, dilation, groups: int):
+    """dx = the adjoint of conv_forward in x applied to g: every window's column of w^T g
+    added back where it was read (col2im), then the frame cropped to `size`."""
+    n, o, out = g.shape[0], g.shape[1], g.shape[2:]
+    c, kernel = w.shape[1] * groups, w.shape[2:]
+    f = xp.zeros((n, c) + frame_size(size, pads), dtype=xp.result_type(w, g))
+    _check_out(g, f.shape[2:], kernel, stride, dilation)
+    view = _windows(xp, f, groups, kernel, stride, dilation, out)
+    wt = w.reshape(groups, o // groups, -1).swapaxes(1, 2)
+    per_example = c * math.prod(kernel) * math.prod(out)
+    for chunk in _chunks(n, per_example, f.itemsize):
+        part = view[(slice(None),) * (2 + len(kernel)) + (chunk,)]
+        cols = xp.matmul(wt, _grouped(g, groups, chunk)).reshape(part.shape)
+        for tap in itertools.product(*map(range, kernel)):  # taps of one window never overlap
+            part[(slice(None), slice(None)) + tap] += cols[(slice(None), slice(None)) + tap]
+    return from_frame(xp, f, pads, size)
