@@ -9,6 +9,7 @@ import numpy as np
 from .. import ops
 from ..core import dtype as dt
 from ..core.tensor import Tensor
+from ..ops.pool import BlockMax
 from .conv import check_input, ntuple, windows
 
 __all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -49,10 +50,31 @@ def _pooled_windows(x: Tensor, nd: int, kernel_size, stride, padding, dilation, 
     return windows(x, kernel, stride, dilation, out), (kernel, stride, padding, dilation, out)
 
 
+def _blocks(x: Tensor, nd: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
+            name: str) -> tuple[int, ...] | None:
+    """The kernel when the windows are disjoint blocks from the origin (stride == kernel, no
+    padding or dilation, ceil_mode adding no partial window), the fast path; else None."""
+    kernel = ntuple(kernel_size, nd, name, "kernel_size", 1)
+    if stride not in (None, (), []) and ntuple(stride, nd, name, "stride", 1) != kernel:
+        return None
+    if any(ntuple(padding, nd, name, "padding")) or \
+            any(d != 1 for d in ntuple(dilation, nd, name, "dilation", 1)):
+        return None
+    if any(k > n for k, n in zip(kernel, x.shape[2:])):
+        return None  # the general path reports the error
+    if ceil_mode and any(n % k for n, k in zip(x.shape[2:], kernel)):
+        return None
+    return kernel
+
+
 def max_pool(x: Tensor, nd: int, kernel_size, stride, padding, dilation, ceil_mode: bool,
              return_indices: bool, name: str):
     """Max pooling behind max_pool1d/2d and the MaxPool layers (errors say `name`)."""
     x, unbatched = check_input(x, nd, None, name)
+    blocks = _blocks(x, nd, kernel_size, stride, padding, dilation, ceil_mode, name)
+    if blocks and not return_indices:
+        y = BlockMax(blocks)(x)
+        return y.squeeze(0) if unbatched else y
     win, (kernel, stride, padding, dil, out) = _pooled_windows(
         x, nd, kernel_size, stride, padding, dilation, ceil_mode, float("-inf"), name)
     n, c = x.shape[:2]
