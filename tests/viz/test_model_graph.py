@@ -25,7 +25,7 @@ def test_an_mlp_graph_names_all_its_parameters_and_boxes_each_layer():
             assert d.parent[leaf] == f"{title.split('.')[0]}: Linear"
     relu = next(n for n in d.ops() if d.title(n) == "Relu")
     assert d.parent[relu] == "1: ReLU"
-    assert sum(d.title(n) == "MatMul" for n in d.ops()) == 3
+    assert sum(d.title(n) == "Affine" for n in d.ops()) == 3  # one fused op per Linear
     assert d.label("out0") == ["output", "5×2 f32"]
 
 
