@@ -142,6 +142,8 @@ def conv_weight_grad(xp, x, g, kernel, stride, pads, dilation, groups: int):
 def conv_input_grad(xp, w, g, size, stride, pads, dilation, groups: int):
     """dx = the adjoint of conv_forward in x applied to g: every window's column of w^T g
     added back where it was read (col2im), then the frame cropped to `size`."""
+    if all(s == 1 for s in stride):
+        return _input_grad_dense(xp, w, g, size, pads, dilation, groups)
     n, o, out = g.shape[0], g.shape[1], g.shape[2:]
     c, kernel = w.shape[1] * groups, w.shape[2:]
     f = xp.zeros((n, c) + frame_size(size, pads), dtype=xp.result_type(w, g))
@@ -155,3 +157,30 @@ def conv_input_grad(xp, w, g, size, stride, pads, dilation, groups: int):
         for tap in itertools.product(*map(range, kernel)):  # taps of one window never overlap
             part[(slice(None), slice(None)) + tap] += cols[(slice(None), slice(None)) + tap]
     return from_frame(xp, f, pads, size)
+
+
+def _input_grad_dense(xp, w, g, size, pads, dilation, groups: int):
+    """conv_input_grad for stride 1, with col2im as long contiguous adds: g is spread over the
+    whole frame grid (zeros outside the windows' corners), so that each tap's columns land on
+    the channels-first frame at one flat offset. The matrix product grows by frame / out."""
+    n, o, out = g.shape[0], g.shape[1], g.shape[2:]
+    c, kernel = w.shape[1] * groups, w.shape[2:]
+    fsize = frame_size(size, pads)
+    _check_out(g, fsize, kernel, (1,) * len(kernel), dilation)
+    grid = math.prod(fsize)
+    f = xp.zeros((c, n) + fsize, dtype=xp.result_type(w, g))  # channels-first: rows of (N, grid)
+    wt = w.reshape(groups, o // groups, -1).swapaxes(1, 2)
+    chunks = _chunks(n, c * math.prod(kernel) * grid, f.itemsize)
+    spread = xp.zeros((o, chunks[0].stop if chunks else 0) + fsize, dtype=g.dtype)
+    corner = (slice(None), slice(None)) + tuple(slice(0, m) for m in out)
+    offsets = [sum(i * d * math.prod(fsize[a + 1:]) for a, (i, d) in enumerate(zip(tap, dilation)))
+               for tap in itertools.product(*map(range, kernel))]
+    for chunk in chunks:
+        m = chunk.stop - chunk.start
+        spread[:, :m][corner] = g[chunk].swapaxes(0, 1)
+        cols = xp.matmul(wt, spread[:, :m].reshape(groups, o // groups, -1))
+        cols = cols.reshape(c, len(offsets), -1)
+        rows = f[:, chunk].reshape(c, -1)  # a view: whole frames of the chunk's examples
+        for k, off in enumerate(offsets):  # beyond a frame's end the columns are zero
+            rows[:, off:] += cols[:, k, :rows.shape[1] - off]
+    return from_frame(xp, f, pads, size).swapaxes(0, 1)
