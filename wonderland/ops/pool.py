@@ -27,28 +27,35 @@ def _blocks(x, kernel):
     return view, keys
 
 
-def _block_max(xp, view, keys):
-    y = view[keys[0]].copy()
+def _block_max(xp, view, keys, like=None):
+    """The maximum over each block (NaN propagates, as in PyTorch), laid out in memory as
+    `like` when given, else as the blocks."""
+    y = view[keys[0]].copy(order="K") if like is None else xp.empty_like(like, dtype=view.dtype)
+    if like is not None:
+        y[...] = view[keys[0]]
     for key in keys[1:]:
-        xp.maximum(y, view[key], out=y)  # NaN propagates, as in PyTorch
+        xp.maximum(y, view[key], out=y)
     return y
 
 
-def _first_max_masks(xp, x, kernel):
-    """(the block view of x, then per tap its key and where that tap is its block's first
-    maximum): a block's taps equal to the maximum, minus those already taken."""
+def _first_max_masks(xp, x, kernel, like=None):
+    """Per tap, its key into x's block view and where that tap is its block's first maximum:
+    the taps equal to the maximum (or NaN, when the maximum is), minus the blocks taken. The
+    masks are laid out as `like` (the cotangent: elementwise passes are fastest in one layout)."""
     view, keys = _blocks(x, kernel)
-    y = _block_max(xp, view, keys)
-    nan = xp.isnan(y)
-    has_nan = bool(nan.any())
-    free = xp.ones(y.shape, dtype=bool)
-    masks = []
-    for key in keys:
-        hit = view[key] == y
-        if has_nan:
+    y = _block_max(xp, view, keys, like)
+    nan = xp.isnan(y) if xp.isnan(xp.min(y, initial=0)) else None  # one cheap pass
+    free, masks = None, []
+    for i, key in enumerate(keys):
+        hit = xp.equal(view[key], y, out=xp.empty_like(y, dtype=bool))
+        if nan is not None:
             hit |= nan & xp.isnan(view[key])
-        hit &= free
-        free ^= hit  # hit is inside free: this clears the taken blocks
+        if free is None:
+            free = ~hit
+        else:
+            hit &= free
+            if i < len(keys) - 1:
+                free ^= hit  # hit lies inside free: this clears the blocks just taken
         masks.append((key, hit))
     return view, masks
 
@@ -80,8 +87,8 @@ class BlockMaxScatter(Primitive):
     batch = batch_leading
 
     def forward(self, xp, x, g):
-        y = xp.zeros_like(x, dtype=g.dtype)  # x's memory layout, so that y's reshape is a view
-        view, masks = _first_max_masks(xp, x, self.kernel)
+        y = xp.zeros_like(x, dtype=g.dtype)  # x's memory layout: y's block view is a view
+        _, masks = _first_max_masks(xp, x, self.kernel, like=g)
         out, _ = _blocks(y, self.kernel)
         for key, hit in masks:
             xp.multiply(g, hit, out=out[key])
@@ -103,7 +110,7 @@ class BlockMaxGather(Primitive):
     batch = batch_leading
 
     def forward(self, xp, x, v):
-        view, masks = _first_max_masks(xp, x, self.kernel)
+        _, masks = _first_max_masks(xp, x, self.kernel)
         values, _ = _blocks(v, self.kernel)
         y = xp.zeros(masks[0][1].shape, dtype=v.dtype)
         for key, hit in masks:
