@@ -68,9 +68,13 @@ class StandardizeGrad(Primitive):
     eps: float
 
     def forward(self, xp, g, y, x):
-        rstd = _rstd(xp, x, self.axes, self.eps)[1]
-        gy = g * y
-        out = y * xp.mean(gy, axis=self.axes, keepdims=True)
+        # one scratch array serves the variance of x and then the result
+        out = x - xp.mean(x, axis=self.axes, keepdims=True)
+        out *= out
+        rstd = 1.0 / xp.sqrt(xp.mean(out, axis=self.axes, keepdims=True) + self.eps)
+        xp.multiply(g, y, out=out)
+        mean_gy = xp.mean(out, axis=self.axes, keepdims=True)
+        xp.multiply(y, mean_gy, out=out)
         xp.subtract(g, out, out=out)
         out -= xp.mean(g, axis=self.axes, keepdims=True)
         out *= rstd
