@@ -1,5 +1,6 @@
-"""Pooling and resampling: max/avg pooling over strided windows, adaptive average pooling and
-linear interpolation as matrix products, nearest upsampling as index selection."""
+"""Pooling and resampling: max/avg pooling over strided windows (max pooling over disjoint
+blocks, the common case, by the BlockMax primitives of ops/pool.py), adaptive average pooling
+and linear interpolation as matrix products, nearest upsampling as index selection."""
 from __future__ import annotations
 
 import math
