@@ -10,7 +10,7 @@ from ..core import dtype as dt
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only
-from .batching import batch_unary
+from .batching import batch_elementwise, batch_unary
 from .creation import zeros_like
 
 try:  # SciPy's erf is fast and exact; without SciPy, fall back on the standard library's.
@@ -279,10 +279,26 @@ class Relu(Primitive):
         return xp.maximum(x, 0).astype(x.dtype, copy=False)
 
     def vjp(self, g, y, x):
-        return (g * (x > 0).to(g.dtype),)
+        return (ReluGrad()(g, x),)
 
     def jvp(self, t, y, x):
-        return t[0] * (x > 0).to(y.dtype)
+        return ReluGrad()(t[0], x)
+
+
+@dataclass(frozen=True)
+class ReluGrad(Primitive):
+    """y = g where x > 0, else 0 (relu's derivative applied to g);  dy = dg where x > 0"""
+
+    batch = batch_elementwise
+
+    def forward(self, xp, g, x):
+        return xp.where(x > 0, g, 0).astype(g.dtype, copy=False)  # one pass, no float mask
+
+    def vjp(self, g, y, g_in, x):
+        return ReluGrad()(g, x), None  # piecewise constant in x
+
+    def jvp(self, t, y, g_in, x):
+        return ReluGrad()(t[0], x)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ import torch
 
 from wonderland.nn import functional as F
 from wonderland.ops.cross_entropy import CrossEntropyGrad
+from wonderland.ops.unary import ReluGrad
 
-from ..spec import ints, real, spec
+from ..spec import away_from, ints, real, spec
 
 
 def _np_cross_entropy(x, t, ignore_index=-100, reduction="mean"):
@@ -38,6 +39,8 @@ def _ce(reduction, ignore_index=-100):
 SCE = "SoftmaxCrossEntropy"
 
 SPECS = [
+    spec("relu_grad", "ReluGrad", lambda g, x: ReluGrad()(g, x), [real(3, 4), away_from(0, 3, 4)],
+         lambda g, x: np.where(x > 0, g, 0)),
     spec("affine", "Affine", F.linear, [real(2, 3, 4), real(5, 4), real(5)],
          lambda x, w, b: x @ w.T + b, torch.nn.functional.linear),
     spec("affine_no_bias", "Affine", F.linear, [real(6, 4), real(3, 4)],
