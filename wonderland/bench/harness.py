@@ -19,7 +19,7 @@ from .workloads import Workload
 SYSTEMS = ("wonderland", "torch", "numpy", "tinygrad", "mygrad")  # table order
 OPTIONAL = ("tinygrad", "mygrad")  # compared only when importable
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 TIMEOUT = 900.0  # seconds one request may take before its worker is stopped
 
 

@@ -33,8 +33,10 @@ def describe(system: str) -> dict:
         out["blas"] = "?"
     if system == "wonderland":
         import wonderland
+        from wonderland.backend.kernels import kernels_for
 
-        out["version"] = wonderland.__version__
+        kernels = bool(kernels_for("cpu"))  # compiled kernels (numba) where installed and on
+        out["version"] = wonderland.__version__ + (" with numba kernels" if kernels else "")
     elif system == "numpy":
         out["version"] = np.__version__
     else:

@@ -30,6 +30,13 @@ class Device:
         """The backend's array namespace, looked up once (bind asks for it at every op)."""
         return self.backend.xp
 
+    @functools.cached_property
+    def kernels(self) -> dict:
+        """primitive class -> compiled kernel run in place of its forward (backend/kernels.py)."""
+        from ..backend.kernels import kernels_for
+
+        return kernels_for(self.type)
+
     def __reduce__(self):
         # pickle and copy by name: the cached namespace (a module) is no part of a device
         return Device, (self.type, self.index)

@@ -76,7 +76,11 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
         for hook in _observers:
             hook(prim, xs)
     xp = device.xp
-    data = prim.forward(xp, *[x._data for x in xs])
+    kernels = device.kernels  # compiled replacements of some forwards (backend/kernels.py)
+    kernel = kernels.get(prim.__class__) if kernels else None
+    data = NotImplemented if kernel is None else kernel(prim, *[x._data for x in xs])
+    if data is NotImplemented:  # no kernel, or one that declines these inputs
+        data = prim.forward(xp, *[x._data for x in xs])
     if prim.moves_data:
         device = prim.output_device(device)
         xp = device.xp

@@ -1,0 +1,73 @@
+"""The numba kernels (the `fast` extra) against the NumPy forwards of the primitives they
+replace: equal values, bit for bit, on the inputs each kernel accepts, and a decline (so the
+NumPy forward runs) on the rest."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import wonderland as wl
+from wonderland.backend import cpu_kernels
+from wonderland.backend.cpu_kernels import pool as pool_kernels
+from wonderland.ops.pool import BlockMax, BlockMaxScatter
+
+
+def test_the_kernels_are_loaded_and_used():
+    assert cpu_kernels.load()
+    assert wl.tensor([0.0]).device.kernels[BlockMax] is pool_kernels.block_max
+
+
+def _inputs(shape, dtype, kind, rng, layout):
+    x = rng.standard_normal(shape)
+    if kind == "ties":  # ReLU-like: most entries equal
+        x = np.maximum(np.round(x), 0)
+    elif kind == "special":
+        x.flat[rng.choice(x.size, x.size // 5, replace=False)] = np.nan
+        x.flat[rng.choice(x.size, x.size // 7, replace=False)] = np.inf
+        x.flat[rng.choice(x.size, x.size // 7, replace=False)] = -np.inf
+    x = x.astype(dtype)
+    if layout == "channels_outer":  # as the fused conv lays out its output
+        x = np.ascontiguousarray(np.swapaxes(x, 0, 1)).swapaxes(0, 1)
+    return x
+
+
+CASES = [((3, 4, 8, 6), (2, 2)), ((2, 3, 7, 9), (2, 3)), ((2, 5, 11), (2,)), ((1, 2, 6, 6), (3, 3))]
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "channels_outer"])
+@pytest.mark.parametrize("kind", ["random", "ties", "special"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,kernel", CASES)
+def test_pool_kernels_equal_the_numpy_forwards(shape, kernel, dtype, kind, layout):
+    rng = np.random.default_rng(0)
+    x = _inputs(shape, dtype, kind, rng, layout)
+    prim = BlockMax(kernel)
+    want = prim.forward(np, x)
+    got = pool_kernels.block_max(prim, x)
+    np.testing.assert_array_equal(got, want)
+    g = rng.standard_normal(want.shape).astype(dtype)
+    scatter = BlockMaxScatter(kernel)
+    np.testing.assert_array_equal(pool_kernels.block_max_scatter(scatter, x, g),
+                                  scatter.forward(np, x, g))
+
+
+def test_pool_kernels_decline_what_they_do_not_cover():
+    ints = np.arange(16).reshape(1, 1, 4, 4)
+    assert pool_kernels.block_max(BlockMax((2, 2)), ints) is NotImplemented
+    three_d = np.zeros((1, 1, 4, 4, 4))
+    assert pool_kernels.block_max(BlockMax((2, 2, 2)), three_d) is NotImplemented
+    x = np.zeros((1, 1, 4, 4))
+    assert pool_kernels.block_max_scatter(BlockMaxScatter((2, 2)), x,
+                                          np.zeros((1, 1, 2, 2), np.float32)) is NotImplemented
+
+
+def test_the_switch_runs_the_numpy_forwards():
+    code = "import wonderland as wl; print(len(wl.tensor([0.0]).device.kernels))"
+    env = {**os.environ, "WONDERLAND_KERNELS": "0"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True)
+    assert out.stdout.strip() == "0"
