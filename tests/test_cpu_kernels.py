@@ -71,3 +71,13 @@ def test_the_switch_runs_the_numpy_forwards():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          check=True)
     assert out.stdout.strip() == "0"
+
+
+def test_numba_is_imported_only_when_a_kernel_runs():
+    code = ("import sys, wonderland as wl; x = wl.randn(2, 3, requires_grad=True); "
+            "(x.relu() @ wl.randn(3, 2)).sum().backward(); a = 'numba' in sys.modules; "
+            "wl.nn.functional.max_pool2d(wl.randn(1, 1, 4, 4), 2); "
+            "print(a, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False True"

@@ -18,6 +18,11 @@ def register_kernel(device_type: str, primitive: type, kernel: Callable) -> None
     _KERNELS.setdefault(device_type, {})[primitive] = kernel
 
 
+def registered(device_type: str) -> dict[type, Callable]:
+    """The live table of a device type's kernels, whatever the switch says."""
+    return _KERNELS.setdefault(device_type, {})
+
+
 def kernels_for(device_type: str) -> dict[type, Callable]:
     """primitive class -> kernel for a device type (empty when kernels are switched off)."""
     if os.environ.get("WONDERLAND_KERNELS", "1") == "0":
@@ -26,4 +31,4 @@ def kernels_for(device_type: str) -> dict[type, Callable]:
         from . import cpu_kernels
 
         cpu_kernels.load()
-    return _KERNELS.setdefault(device_type, {})  # the live table: later registrations count
+    return registered(device_type)  # the live table: later registrations count

@@ -1,30 +1,40 @@
-"""numba kernels for CPU primitives whose NumPy forward is bound by one thread or many passes;
-loaded when numba is installed (the `fast` extra). Each module registers its kernels."""
+"""numba kernels for CPU primitives whose NumPy forward is bound by one thread or many passes,
+used when numba is installed (the `fast` extra). numba itself is imported only when a primitive
+with a kernel first runs: importing it costs about 50 MiB and half a second, which a model
+without such primitives should not pay."""
 from __future__ import annotations
 
-import os
+import importlib
+import importlib.util
+
+from ...ops.pool import BlockMax, BlockMaxScatter
+from ..kernels import register_kernel, registered
+
+# primitive -> (module of this package, kernel function); the module registers the real kernels
+# when imported, replacing the stubs below
+KERNELS = {BlockMax: ("pool", "block_max"), BlockMaxScatter: ("pool", "block_max_scatter")}
 
 _loaded = False
 
 
 def load() -> bool:
-    """Import and register the kernels once; whether numba is there to compile them."""
+    """Register a stub per kernel once; whether numba is there to compile them."""
     global _loaded
-    if not _loaded:
-        _loaded = True
-        try:
-            import numba
-        except ImportError:
-            return False
-        if "NUMBA_THREADING_LAYER" not in os.environ:
-            # numba's own thread pool: its OpenMP layer kept threads spinning against
-            # OpenBLAS's, which made a CNN step 25% slower with the kernels than without
-            numba.config.THREADING_LAYER = "workqueue"
-        from . import pool  # noqa: F401  (registers on import)
+    if not _loaded and importlib.util.find_spec("numba") is not None:
+        table = registered("cpu")
+        for primitive, (module, name) in KERNELS.items():
+            if primitive not in table:  # (a kernel module imported first registered itself)
+                register_kernel("cpu", primitive, _stub(module, name))
+    _loaded = True
     return available()
 
 
 def available() -> bool:
-    from ..kernels import _KERNELS
+    return importlib.util.find_spec("numba") is not None
 
-    return bool(_KERNELS.get("cpu"))
+
+def _stub(module: str, name: str):
+    def first_call(prim, *arrays):
+        kernel = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        return kernel(prim, *arrays)
+    return first_call

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from numba import njit, prange
 
 from ...ops.pool import BlockMax, BlockMaxScatter
 from ..kernels import register_kernel
+from ._numba import njit, prange
 
 # The scans select rather than branch on the data (| and &, not `or` and `and`; conditional
 # expressions that compile to selects), and each kernel size gets its own compiled function
