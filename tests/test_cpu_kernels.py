@@ -81,3 +81,20 @@ def test_numba_is_imported_only_when_a_kernel_runs():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False True"
+
+
+def test_a_numba_that_cannot_load_turns_the_kernels_off():
+    from wonderland.backend.kernels import registered
+
+    table = registered("cpu")
+    saved = dict(table)
+    stub = cpu_kernels._stub("no_such_module", "kernel")
+    try:
+        with pytest.warns(RuntimeWarning, match="numba kernels are off"):
+            assert stub(BlockMax((2, 2)), np.zeros((1, 1, 2, 2))) is NotImplemented
+        assert BlockMax not in table
+        x = wl.tensor(np.arange(16.0).reshape(1, 1, 4, 4))  # the NumPy forward runs
+        np.testing.assert_array_equal(wl.nn.functional.max_pool2d(x, 2).numpy(),
+                                      [[[[5.0, 7.0], [13.0, 15.0]]]])
+    finally:
+        table.update(saved)
