@@ -8,12 +8,14 @@ import importlib
 import importlib.util
 import warnings
 
+from ...ops.activation import Gelu, GeluGrad
 from ...ops.pool import BlockMax, BlockMaxScatter
 from ..kernels import register_kernel, registered
 
 # primitive -> (module of this package, kernel function); the module registers the real kernels
 # when imported, replacing the stubs below
-KERNELS = {BlockMax: ("pool", "block_max"), BlockMaxScatter: ("pool", "block_max_scatter")}
+KERNELS = {BlockMax: ("pool", "block_max"), BlockMaxScatter: ("pool", "block_max_scatter"),
+           Gelu: ("gelu", "gelu"), GeluGrad: ("gelu", "gelu_grad")}
 
 _loaded = False
 
