@@ -11,8 +11,11 @@ import wonderland as wl
 from wonderland.backend import cpu_kernels
 from wonderland.backend.cpu_kernels import fast_math
 from wonderland.backend.cpu_kernels import gelu as gelu_kernels
-from wonderland.backend.cpu_kernels._numba import njit
+from wonderland.backend.cpu_kernels import rows as row_kernels
+from wonderland.backend.cpu_kernels._numba import PARALLEL_MIN_SIZE, njit
 from wonderland.ops.activation import Gelu, GeluGrad
+from wonderland.ops.attention import MaskedSoftmax, SoftmaxGrad
+from wonderland.ops.norm import Standardize, StandardizeGrad
 
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 7.5, -7.5, 1e-30, -1e-30]
 
@@ -67,8 +70,8 @@ def test_gelu_kernels_are_as_accurate_as_the_numpy_forwards(approximate):
 
 
 def test_gelu_kernels_decline_what_they_do_not_cover():
-    big = np.zeros(gelu_kernels.MIN_SIZE, np.float32)
-    assert gelu_kernels.gelu(Gelu(), big[: gelu_kernels.MIN_SIZE // 2]) is NotImplemented
+    big = np.zeros(PARALLEL_MIN_SIZE, np.float32)
+    assert gelu_kernels.gelu(Gelu(), big[: PARALLEL_MIN_SIZE // 2]) is NotImplemented
     assert gelu_kernels.gelu(Gelu(), big.astype(np.float64)) is NotImplemented
     assert gelu_kernels.gelu(Gelu(), big.reshape(2, -1)[:, ::2]) is NotImplemented
     assert gelu_kernels.gelu_grad(GeluGrad(), big, big.copy()) is not NotImplemented
@@ -90,3 +93,78 @@ def test_a_model_runs_the_gelu_kernels_and_keeps_torchs_values():
     want.sum().backward()
     np.testing.assert_allclose(y.detach().numpy(), want.detach().numpy(), atol=1e-6)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-6)
+
+
+def _rows_inputs(rng, shape, special: bool):
+    x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+    if special:  # a NaN, an inf (both in columns a causal mask keeps), a row of -inf (empty)
+        first = (0,) * (x.ndim - 2)
+        x[first + (3, 0)] = np.nan
+        x[first + (5, 1)] = np.inf
+        x[first + (2,)] = -np.inf
+    return x, rng.standard_normal(shape).astype(np.float32)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,axes", [((64, 32, 128), (2,)), ((16, 8, 24, 24), (2, 3)),
+                                        ((8, 4, 2048), (1, 2))])
+def test_standardize_kernels_are_as_accurate_as_the_numpy_forwards(shape, axes, dtype):
+    x, g = (a.astype(dtype) for a in _rows_inputs(np.random.default_rng(2), shape, False))
+    prim, grad = Standardize(axes, 1e-5), StandardizeGrad(axes, 1e-5)
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    y, y64 = prim.forward(np, x), prim.forward(np, x64)
+    truth = prim.forward(np, x64), grad.forward(np, g64, y64, x64)
+    slack = 1e-7 if dtype == "float32" else 1e-13  # float64: the reference is the truth
+    _assert_as_accurate(row_kernels.standardize(prim, x), y, truth[0], slack)
+    _assert_as_accurate(row_kernels.standardize_grad(grad, g, y, x), grad.forward(np, g, y, x),
+                        truth[1], slack)
+
+
+@pytest.mark.parametrize("special", [False, True])
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("shape", [(16, 4, 64, 64), (8, 4, 48, 80), (24, 1, 96, 32)])
+def test_softmax_kernels_are_as_accurate_as_the_numpy_forwards(shape, causal, special):
+    rng = np.random.default_rng(3)
+    x, g = _rows_inputs(rng, shape, special)
+    prim, grad = MaskedSoftmax(0.125, causal), SoftmaxGrad(0.125)
+    with np.errstate(invalid="ignore"):
+        y = prim.forward(np, x)
+        truth = prim.forward(np, x.astype(np.float64))
+        _assert_as_accurate(row_kernels.masked_softmax(prim, x), y, truth)
+        y = np.where(np.isnan(y), 0, y).astype(np.float32)  # a clean y for the backward
+        _assert_as_accurate(row_kernels.softmax_grad(grad, g, y), grad.forward(np, g, y),
+                            grad.forward(np, g.astype(np.float64), y.astype(np.float64)))
+
+
+def test_row_kernels_decline_what_they_do_not_cover():
+    x = np.ones((64, 32, 64), np.float32)
+    assert row_kernels.standardize(Standardize((0, 2), 1e-5), x) is NotImplemented  # batch norm
+    assert row_kernels.standardize(Standardize((2,), 1e-5), x[:, :, :32]) is NotImplemented
+    assert row_kernels.standardize(Standardize((2,), 1e-5), x[:2]) is NotImplemented  # small
+    mask = np.ones((64, 32, 64), bool)
+    assert row_kernels.masked_softmax(MaskedSoftmax(1.0), x, mask) is NotImplemented
+    assert row_kernels.masked_softmax(MaskedSoftmax(1.0), x.astype(np.float64)) is NotImplemented
+    assert row_kernels.softmax_grad(SoftmaxGrad(), x, x[::-1]) is NotImplemented
+
+
+def test_attention_and_layer_norm_run_the_row_kernels_and_keep_torchs_values():
+    torch = pytest.importorskip("torch")
+    assert cpu_kernels.load()
+    table = wl.tensor([0.0]).device.kernels
+    assert table[Standardize] is row_kernels.standardize
+    assert table[MaskedSoftmax] is row_kernels.masked_softmax
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal((8, 4, 64, 32)).astype(np.float32) for _ in range(3))
+    w = rng.standard_normal(32).astype(np.float32)
+    ours = [wl.tensor(a, requires_grad=True) for a in (q, k, v, w)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (q, k, v, w)]
+    outs = []
+    for functional, (tq, tk, tv, tw) in ((wl.nn.functional, ours),
+                                         (torch.nn.functional, theirs)):
+        a = functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+        y = functional.layer_norm(a, (32,), tw)
+        (y * y).sum().backward()
+        outs.append(y.detach().numpy())
+    np.testing.assert_allclose(outs[0], outs[1], atol=2e-5)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-4)

@@ -9,13 +9,17 @@ import importlib.util
 import warnings
 
 from ...ops.activation import Gelu, GeluGrad
+from ...ops.attention import MaskedSoftmax, SoftmaxGrad
+from ...ops.norm import Standardize, StandardizeGrad
 from ...ops.pool import BlockMax, BlockMaxScatter
 from ..kernels import register_kernel, registered
 
 # primitive -> (module of this package, kernel function); the module registers the real kernels
 # when imported, replacing the stubs below
 KERNELS = {BlockMax: ("pool", "block_max"), BlockMaxScatter: ("pool", "block_max_scatter"),
-           Gelu: ("gelu", "gelu"), GeluGrad: ("gelu", "gelu_grad")}
+           Gelu: ("gelu", "gelu"), GeluGrad: ("gelu", "gelu_grad"),
+           Standardize: ("rows", "standardize"), StandardizeGrad: ("rows", "standardize_grad"),
+           MaskedSoftmax: ("rows", "masked_softmax"), SoftmaxGrad: ("rows", "softmax_grad")}
 
 _loaded = False
 

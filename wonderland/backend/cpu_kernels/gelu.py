@@ -11,10 +11,9 @@ import numpy as np
 
 from ...ops.activation import _CLAMP, _G, _INV_SQRT_2PI, _TANH_A, _TANH_C, Gelu, GeluGrad
 from ..kernels import register_kernel
-from ._numba import njit, prange
+from ._numba import contiguous_alike, njit, prange
 from .fast_math import exp32, logistic32
 
-MIN_SIZE = 1 << 14  # below this the thread pool's start-up costs more than the NumPy passes
 _FLAGS = {"contract"}
 _G32 = tuple(np.float32(c) for c in _G[::-1])  # highest power first, for Horner
 _CLAMP32 = np.float32(_CLAMP)
@@ -71,10 +70,7 @@ def _gelu_tanh_slope(g, x, out):
 
 
 def _accepts(*arrays) -> bool:
-    first = arrays[0]
-    return (first.size >= MIN_SIZE
-            and all(a.dtype == np.float32 and a.flags.c_contiguous and a.shape == first.shape
-                    for a in arrays))
+    return contiguous_alike(arrays, (np.float32,))
 
 
 def gelu(prim: Gelu, x):

@@ -1,0 +1,149 @@
+"""Row-wise fused primitives in one parallel pass per row (numba): Standardize and
+StandardizeGrad over trailing axes (layer, group and instance norm), MaskedSoftmax without a
+mask (plain or causal) and SoftmaxGrad over the last axis.
+
+The NumPy forwards in ops/norm.py and ops/attention.py make six to ten passes over the whole
+array, each on one core; here the rows are shared out between the cores and each row (a few
+hundred floats, in L1) is read a handful of times. The arithmetic is the forwards': the same
+statistics, the same guards for infinite maxima and empty rows, summed in another order."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ...ops.attention import MaskedSoftmax, SoftmaxGrad
+from ...ops.norm import Standardize, StandardizeGrad
+from ..kernels import register_kernel
+from ._numba import contiguous_alike, njit, prange
+from .fast_math import exp32
+
+# reassociation lets the row sums run in vector lanes; no nnan/ninf, so NaN and inf still count
+_FLAGS = {"contract", "reassoc", "nsz"}
+
+
+@njit(inline="always", fastmath=_FLAGS, error_model="numpy")
+def _mean_and_rstd(x, eps):
+    """A row's mean and 1 / sqrt(biased variance + eps), in the row's own precision."""
+    kind = x.dtype.type
+    n = kind(x.size)
+    total = kind(0)
+    for j in range(x.size):
+        total += x[j]
+    mean = total / n
+    squares = kind(0)
+    for j in range(x.size):
+        d = x[j] - mean
+        squares += d * d
+    return mean, kind(1) / math.sqrt(squares / n + eps)
+
+
+@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+def _standardize(x, eps, out):
+    for i in prange(x.shape[0]):
+        mean, rstd = _mean_and_rstd(x[i], eps)
+        for j in range(x.shape[1]):
+            out[i, j] = (x[i, j] - mean) * rstd
+
+
+@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+def _standardize_grad(g, y, x, eps, out):
+    for i in prange(x.shape[0]):
+        _, rstd = _mean_and_rstd(x[i], eps)
+        n = x.dtype.type(x.shape[1])
+        sum_g = sum_gy = x.dtype.type(0)
+        for j in range(x.shape[1]):
+            sum_g += g[i, j]
+            sum_gy += g[i, j] * y[i, j]
+        mean_g, mean_gy = sum_g / n, sum_gy / n
+        for j in range(x.shape[1]):
+            out[i, j] = (g[i, j] - y[i, j] * mean_gy - mean_g) * rstd
+
+
+def _trailing_rows(axes, shape):
+    """(rows, row length) when axes are the trailing ones of shape, else None."""
+    k = len(axes)
+    if k == 0 or tuple(axes) != tuple(range(len(shape) - k, len(shape))):
+        return None
+    return math.prod(shape[:-k]), math.prod(shape[-k:])
+
+
+def standardize(prim: Standardize, x):
+    rows = _trailing_rows(prim.axes, x.shape)
+    if rows is None or rows[1] == 0 or not contiguous_alike((x,), (np.float32, np.float64)):
+        return NotImplemented
+    out = np.empty_like(x)
+    _standardize(x.reshape(rows), x.dtype.type(prim.eps), out.reshape(rows))
+    return out
+
+
+def standardize_grad(prim: StandardizeGrad, g, y, x):
+    rows = _trailing_rows(prim.axes, x.shape)
+    if (rows is None or rows[1] == 0
+            or not contiguous_alike((g, y, x), (np.float32, np.float64))):
+        return NotImplemented
+    out = np.empty_like(x)
+    _standardize_grad(g.reshape(rows), y.reshape(rows), x.reshape(rows),
+                      x.dtype.type(prim.eps), out.reshape(rows))
+    return out
+
+
+@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+def _softmax(x, scale, causal_rows, out):
+    """Rows of x (rows, S); with causal_rows = L > 0, row i keeps columns <= i mod L."""
+    width = x.shape[1]
+    for i in prange(x.shape[0]):
+        kept = min(i % causal_rows + 1, width) if causal_rows > 0 else width
+        top = np.float32(-np.inf)
+        for j in range(kept):
+            s = x[i, j] * scale
+            top = s if s > top else top
+        top = top if abs(top) != np.inf else np.float32(0)  # as the forward: inf maxima -> 0
+        total = np.float32(0)
+        for j in range(kept):
+            e = exp32(x[i, j] * scale - top)
+            out[i, j] = e
+            total += e
+        total = total if total != 0 else np.float32(1)  # an empty row gives zeros
+        inverse = np.float32(1) / total
+        for j in range(kept):
+            out[i, j] *= inverse
+        left_out = np.float32(0) if total == total else total  # a NaN poisons the whole row
+        for j in range(kept, width):
+            out[i, j] = left_out
+
+
+@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+def _softmax_grad(g, y, scale, out):
+    for i in prange(g.shape[0]):
+        total = g.dtype.type(0)
+        for j in range(g.shape[1]):
+            total += g[i, j] * y[i, j]
+        for j in range(g.shape[1]):
+            out[i, j] = (g[i, j] - total) * y[i, j] * scale
+
+
+def masked_softmax(prim: MaskedSoftmax, x, mask=None):
+    if (mask is not None or x.ndim < 2 or x.shape[-1] == 0
+            or not contiguous_alike((x,), (np.float32,))):
+        return NotImplemented
+    rows = (x.size // x.shape[-1], x.shape[-1])
+    out = np.empty_like(x)
+    causal_rows = x.shape[-2] if prim.causal else 0
+    _softmax(x.reshape(rows), np.float32(prim.scale), causal_rows, out.reshape(rows))
+    return out
+
+
+def softmax_grad(prim: SoftmaxGrad, g, y):
+    if g.ndim < 1 or g.shape[-1] == 0 or not contiguous_alike((g, y), (np.float32, np.float64)):
+        return NotImplemented
+    rows = (g.size // g.shape[-1], g.shape[-1])
+    out = np.empty_like(g)
+    _softmax_grad(g.reshape(rows), y.reshape(rows), g.dtype.type(prim.scale), out.reshape(rows))
+    return out
+
+
+register_kernel("cpu", Standardize, standardize)
+register_kernel("cpu", StandardizeGrad, standardize_grad)
+register_kernel("cpu", MaskedSoftmax, masked_softmax)
+register_kernel("cpu", SoftmaxGrad, softmax_grad)
