@@ -1,7 +1,7 @@
-"""The one-pass numba kernels of the fused primitives (GELU, standardisation, attention's
-softmax) against the NumPy forwards they replace: at least as accurate against float64 truth,
-the same NaN and infinity positions, and a decline (so the NumPy forward runs) on the inputs
-they do not cover."""
+"""The numba kernels of the fused primitives (GELU, standardisation, attention's softmax) and of
+gather / scatter-add against the NumPy forwards they replace: at least as accurate against
+float64 truth (bit for bit for the index kernels), the same NaN and infinity positions, and a
+decline (so the NumPy forward runs) on the inputs they do not cover."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,10 +11,12 @@ import wonderland as wl
 from wonderland.backend import cpu_kernels
 from wonderland.backend.cpu_kernels import fast_math
 from wonderland.backend.cpu_kernels import gelu as gelu_kernels
+from wonderland.backend.cpu_kernels import index as index_kernels
 from wonderland.backend.cpu_kernels import rows as row_kernels
 from wonderland.backend.cpu_kernels._numba import PARALLEL_MIN_SIZE, njit
 from wonderland.ops.activation import Gelu, GeluGrad
 from wonderland.ops.attention import MaskedSoftmax, SoftmaxGrad
+from wonderland.ops.index import Gather, ScatterAdd
 from wonderland.ops.norm import Standardize, StandardizeGrad
 
 SPECIAL = [np.nan, np.inf, -np.inf, 0.0, -0.0, 7.5, -7.5, 1e-30, -1e-30]
@@ -168,3 +170,59 @@ def test_attention_and_layer_norm_run_the_row_kernels_and_keep_torchs_values():
     np.testing.assert_allclose(outs[0], outs[1], atol=2e-5)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dim", [0, 1, 2])
+@pytest.mark.parametrize("layout", ["contiguous", "broadcast", "transposed"])
+def test_index_kernels_equal_the_numpy_forwards_bit_for_bit(dim, layout, dtype):
+    rng = np.random.default_rng(5)
+    shape = [8, 24, 32]
+    x = rng.standard_normal(shape).astype(dtype)
+    picked = list(shape)
+    picked[dim] = 40  # more picks than rows along dim: repeats accumulate in the scatter
+    if layout == "broadcast":  # as embedding's expanded index: one pick per row
+        one = list(picked)
+        one[-1 if dim % 3 != 2 else 0] = 1
+        index = np.broadcast_to(rng.integers(0, shape[dim], one), picked)
+    elif layout == "transposed":
+        index = rng.integers(0, shape[dim], picked[::-1]).T
+    else:
+        index = rng.integers(0, shape[dim], picked)
+    src = rng.standard_normal(picked).astype(dtype)
+    gather, scatter = Gather(dim), ScatterAdd(dim)
+    np.testing.assert_array_equal(index_kernels.gather(gather, x, index),
+                                  gather.forward(np, x, index))
+    np.testing.assert_array_equal(index_kernels.scatter_add(scatter, x, index, src),
+                                  scatter.forward(np, x, index, src))
+
+
+def test_index_kernels_decline_what_they_do_not_cover():
+    x = np.zeros((64, 128), np.float32)
+    index = np.zeros((64, 128), np.int64)
+    for bad in (-1, 64):  # NumPy wraps -1 and raises for 64
+        index[3, 5] = bad
+        assert index_kernels.gather(Gather(0), x, index) is NotImplemented
+        assert index_kernels.scatter_add(ScatterAdd(0), x, index, x) is NotImplemented
+    index[3, 5] = 0
+    assert index_kernels.gather(Gather(0), x.astype(np.float16), index) is NotImplemented
+    assert index_kernels.gather(Gather(0), x[:8], index[:8]) is NotImplemented  # small
+    assert index_kernels.gather(Gather(0), x, index[:, :64]) is NotImplemented  # broadcasting
+    assert index_kernels.scatter_add(ScatterAdd(0), x, index, x.astype(np.float64)) \
+        is NotImplemented
+
+
+def test_an_embedding_runs_the_index_kernels_and_keeps_torchs_gradient():
+    torch = pytest.importorskip("torch")
+    assert cpu_kernels.load()
+    table = wl.tensor([0.0]).device.kernels
+    assert table[ScatterAdd] is index_kernels.scatter_add and table[Gather] is index_kernels.gather
+    rng = np.random.default_rng(6)
+    tokens = rng.integers(0, 65, (32, 64))
+    weight = rng.standard_normal((65, 128)).astype(np.float32)
+    g = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    ours = wl.tensor(weight, requires_grad=True)
+    wl.nn.functional.embedding(wl.tensor(tokens), ours).backward(wl.tensor(g))
+    theirs = torch.tensor(weight, requires_grad=True)
+    torch.nn.functional.embedding(torch.tensor(tokens), theirs).backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-5)

@@ -10,6 +10,7 @@ import warnings
 
 from ...ops.activation import Gelu, GeluGrad
 from ...ops.attention import MaskedSoftmax, SoftmaxGrad
+from ...ops.index import Gather, ScatterAdd
 from ...ops.norm import Standardize, StandardizeGrad
 from ...ops.pool import BlockMax, BlockMaxScatter
 from ..kernels import register_kernel, registered
@@ -19,7 +20,8 @@ from ..kernels import register_kernel, registered
 KERNELS = {BlockMax: ("pool", "block_max"), BlockMaxScatter: ("pool", "block_max_scatter"),
            Gelu: ("gelu", "gelu"), GeluGrad: ("gelu", "gelu_grad"),
            Standardize: ("rows", "standardize"), StandardizeGrad: ("rows", "standardize_grad"),
-           MaskedSoftmax: ("rows", "masked_softmax"), SoftmaxGrad: ("rows", "softmax_grad")}
+           MaskedSoftmax: ("rows", "masked_softmax"), SoftmaxGrad: ("rows", "softmax_grad"),
+           Gather: ("index", "gather"), ScatterAdd: ("index", "scatter_add")}
 
 _loaded = False
 
