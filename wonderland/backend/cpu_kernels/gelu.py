@@ -1,7 +1,7 @@
-"""GELU and its derivative in one parallel pass (numba): Gelu and GeluGrad on float32.
+"""GELU and its derivative in one pass (numba): Gelu and GeluGrad on float32.
 
-The NumPy forwards in ops/activation.py take about eighteen passes over cache-sized chunks on
-one core; here each element is read once, on every core, with the same formulas: both forms are
+The NumPy forwards in ops/activation.py take about eighteen passes over cache-sized chunks;
+here each element is read once, in vector registers, with the same formulas: both forms are
 x times a logistic, x sigmoid(z), where z = 2 x G(x^2) (x clamped to +-7) is the fitted erf form
 and z = 2 c (x + a x^3) the tanh form. Slopes: sigmoid(z) + x phi(x) for the erf form, and
 s + 2 x s (1 - s) c (1 + 3 a x^2) with s = sigmoid(z) for the tanh form."""
@@ -11,7 +11,7 @@ import numpy as np
 
 from ...ops.activation import _CLAMP, _G, _INV_SQRT_2PI, _TANH_A, _TANH_C, Gelu, GeluGrad
 from ..kernels import register_kernel
-from ._numba import contiguous_alike, njit, prange
+from ._numba import contiguous_alike, njit
 from .fast_math import exp32, logistic32
 
 _FLAGS = {"contract"}
@@ -40,29 +40,29 @@ def _tanh_z(x):
     return _TWO * _C32 * (x + _A32 * x * x * x)
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _gelu_erf(x, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = x[i] * logistic32(_erf_z(x[i]))
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _gelu_tanh(x, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         out[i] = x[i] * logistic32(_tanh_z(x[i]))
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _gelu_erf_slope(g, x, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         pdf = exp32(np.float32(-0.5) * v * v) * _PHI32
         out[i] = g[i] * (logistic32(_erf_z(v)) + v * pdf)
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _gelu_tanh_slope(g, x, out):
-    for i in prange(x.size):
+    for i in range(x.size):
         v = x[i]
         s = logistic32(_tanh_z(v))
         du = _C32 * (np.float32(1.0) + np.float32(3.0) * _A32 * v * v)

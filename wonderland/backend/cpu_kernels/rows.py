@@ -1,11 +1,11 @@
-"""Row-wise fused primitives in one parallel pass per row (numba): Standardize and
-StandardizeGrad over trailing axes (layer, group and instance norm), MaskedSoftmax without a
-mask (plain or causal) and SoftmaxGrad over the last axis.
+"""Row-wise fused primitives, row by row (numba): Standardize and StandardizeGrad over trailing
+axes (layer, group and instance norm), MaskedSoftmax without a mask (plain or causal) and
+SoftmaxGrad over the last axis.
 
 The NumPy forwards in ops/norm.py and ops/attention.py make six to ten passes over the whole
-array, each on one core; here the rows are shared out between the cores and each row (a few
-hundred floats, in L1) is read a handful of times. The arithmetic is the forwards': the same
-statistics, the same guards for infinite maxima and empty rows, summed in another order."""
+array; here each row (a few hundred floats, in L1) is read a handful of times while it is in
+cache. The arithmetic is the forwards': the same statistics, the same guards for infinite
+maxima and empty rows, summed in another order."""
 from __future__ import annotations
 
 import math
@@ -15,7 +15,7 @@ import numpy as np
 from ...ops.attention import MaskedSoftmax, SoftmaxGrad
 from ...ops.norm import Standardize, StandardizeGrad
 from ..kernels import register_kernel
-from ._numba import contiguous_alike, njit, prange
+from ._numba import contiguous_alike, njit
 from .fast_math import exp32
 
 # reassociation lets the row sums run in vector lanes; no nnan/ninf, so NaN and inf still count
@@ -38,17 +38,17 @@ def _mean_and_rstd(x, eps):
     return mean, kind(1) / math.sqrt(squares / n + eps)
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _standardize(x, eps, out):
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         mean, rstd = _mean_and_rstd(x[i], eps)
         for j in range(x.shape[1]):
             out[i, j] = (x[i, j] - mean) * rstd
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _standardize_grad(g, y, x, eps, out):
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         _, rstd = _mean_and_rstd(x[i], eps)
         n = x.dtype.type(x.shape[1])
         sum_g = sum_gy = x.dtype.type(0)
@@ -88,11 +88,11 @@ def standardize_grad(prim: StandardizeGrad, g, y, x):
     return out
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _softmax(x, scale, causal_rows, out):
     """Rows of x (rows, S); with causal_rows = L > 0, row i keeps columns <= i mod L."""
     width = x.shape[1]
-    for i in prange(x.shape[0]):
+    for i in range(x.shape[0]):
         kept = min(i % causal_rows + 1, width) if causal_rows > 0 else width
         top = np.float32(-np.inf)
         for j in range(kept):
@@ -113,9 +113,9 @@ def _softmax(x, scale, causal_rows, out):
             out[i, j] = left_out
 
 
-@njit(parallel=True, fastmath=_FLAGS, error_model="numpy")
+@njit(fastmath=_FLAGS, error_model="numpy")
 def _softmax_grad(g, y, scale, out):
-    for i in prange(g.shape[0]):
+    for i in range(g.shape[0]):
         total = g.dtype.type(0)
         for j in range(g.shape[1]):
             total += g[i, j] * y[i, j]
