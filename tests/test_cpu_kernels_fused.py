@@ -1,7 +1,8 @@
-"""The numba kernels of the fused primitives (GELU, standardisation, attention's softmax) and of
-gather / scatter-add against the NumPy forwards they replace: at least as accurate against
-float64 truth (bit for bit for the index kernels), the same NaN and infinity positions, and a
-decline (so the NumPy forward runs) on the inputs they do not cover."""
+"""The one-pass numba kernels (GELU, standardisation, attention's softmax, gather/scatter-add,
+optimizer steps) against the NumPy code they replace: at least as accurate against float64
+truth (bit for bit for the index kernels; the optimizer steps are checked bit for bit in
+tests/optim/test_in_place.py), the same NaN and infinity positions, and a decline (so the
+NumPy path runs) on the inputs they do not cover."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,10 @@ from wonderland.backend import cpu_kernels
 from wonderland.backend.cpu_kernels import fast_math
 from wonderland.backend.cpu_kernels import gelu as gelu_kernels
 from wonderland.backend.cpu_kernels import index as index_kernels
+from wonderland.backend.cpu_kernels import optimizers as optimizer_kernels
 from wonderland.backend.cpu_kernels import rows as row_kernels
 from wonderland.backend.cpu_kernels._numba import KERNEL_MIN_SIZE, njit
+from wonderland.backend.kernels import ADAM_STEP, SGD_STEP
 from wonderland.ops.activation import Gelu, GeluGrad
 from wonderland.ops.attention import MaskedSoftmax, SoftmaxGrad
 from wonderland.ops.index import Gather, ScatterAdd
@@ -226,3 +229,28 @@ def test_an_embedding_runs_the_index_kernels_and_keeps_torchs_gradient():
     theirs = torch.tensor(weight, requires_grad=True)
     torch.nn.functional.embedding(torch.tensor(tokens), theirs).backward(torch.tensor(g))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("cls,options", [
+    (wl.optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}),
+    (wl.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "maximize": True}),
+    (wl.optim.SGD, {"lr": 0.1, "weight_decay": 0.01}),
+    (wl.optim.Adam, {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+    (wl.optim.AdamW, {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-3})])
+def test_the_optimizer_kernels_take_the_steps_of_large_parameters(cls, options, monkeypatch):
+    """The in-place tests (tests/optim/test_in_place.py) check the values bit for bit; this
+    one checks that the one-pass kernel is what took the steps."""
+    assert cpu_kernels.load()
+    key = SGD_STEP if cls is wl.optim.SGD else ADAM_STEP
+    table = wl.tensor([0.0]).device.kernels
+    taken = []
+    kernel = optimizer_kernels.sgd_step if key == SGD_STEP else optimizer_kernels.adam_step
+    monkeypatch.setitem(table, key, lambda *a: taken.append(a[0].size) or kernel(*a))
+    weight = wl.nn.Parameter(wl.randn(64, 96))
+    small = wl.nn.Parameter(wl.randn(8))
+    opt = cls([weight, small], **options)
+    for _ in range(3):
+        opt.zero_grad()
+        ((weight * weight).sum() + small.sum()).backward()
+        opt.step()
+    assert taken == [64 * 96, 8] * 3  # asked for both; the small one declined (NumPy's path)

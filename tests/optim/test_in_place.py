@@ -23,9 +23,11 @@ CONFIGS = [
 ]
 
 
-def _model(dtype: str):
+def _model(dtype: str, wide: bool = False):
+    """wide: a first weight large enough (64 x 96) for the one-pass numba steps to take it."""
     wl.manual_seed(0)
-    model = wl.nn.Sequential(wl.nn.Linear(5, 7), wl.nn.Tanh(), wl.nn.Linear(7, 3))
+    inputs, hidden = (96, 64) if wide else (5, 7)
+    model = wl.nn.Sequential(wl.nn.Linear(inputs, hidden), wl.nn.Tanh(), wl.nn.Linear(hidden, 3))
     return model.double() if dtype == "float64" else model
 
 
@@ -35,7 +37,7 @@ def _train(model, opt, steps: int, hold: bool) -> list:
     parameter kept its array (an out-of-place step allocates the new one while the old lives)."""
     rng = np.random.default_rng(3)
     dt = model[0].weight.dtype
-    x = wl.tensor(rng.standard_normal((16, 5)), dtype=dt)
+    x = wl.tensor(rng.standard_normal((16, model[0].in_features)), dtype=dt)
     y = wl.tensor(rng.standard_normal((16, 3)), dtype=dt)
     held = []
     for _ in range(steps):
@@ -52,10 +54,11 @@ def _train(model, opt, steps: int, hold: bool) -> list:
     return held
 
 
+@pytest.mark.parametrize("wide", [False, True])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("cls,options", CONFIGS)
-def test_in_place_matches_out_of_place_bit_for_bit(cls, options, dtype):
-    fast, slow = _model(dtype), _model(dtype)
+def test_in_place_matches_out_of_place_bit_for_bit(cls, options, dtype, wide):
+    fast, slow = _model(dtype, wide), _model(dtype, wide)
     opt_fast, opt_slow = cls(fast.parameters(), **options), cls(slow.parameters(), **options)
     seen = _train(fast, opt_fast, 6, hold=False)
     _train(slow, opt_slow, 6, hold=True)

@@ -11,19 +11,23 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-_KERNELS: dict[str, dict[type, Callable]] = {}
+_KERNELS: dict[str, dict[type | str, Callable]] = {}
+
+# Kernels that are no primitive's forward are named: the optimizers' one-pass steps
+# (backend/cpu_kernels/optimizers.py), which their in-place paths look up and may run.
+SGD_STEP, ADAM_STEP = "sgd_step", "adam_step"
 
 
-def register_kernel(device_type: str, primitive: type, kernel: Callable) -> None:
+def register_kernel(device_type: str, primitive: type | str, kernel: Callable) -> None:
     _KERNELS.setdefault(device_type, {})[primitive] = kernel
 
 
-def registered(device_type: str) -> dict[type, Callable]:
+def registered(device_type: str) -> dict[type | str, Callable]:
     """The live table of a device type's kernels, whatever the switch says."""
     return _KERNELS.setdefault(device_type, {})
 
 
-def kernels_for(device_type: str) -> dict[type, Callable]:
+def kernels_for(device_type: str) -> dict[type | str, Callable]:
     """primitive class -> kernel for a device type (empty when kernels are switched off)."""
     if os.environ.get("WONDERLAND_KERNELS", "1") == "0":
         return {}

@@ -1,0 +1,83 @@
+"""Optimizer steps in one pass over each parameter (numba): SGD and Adam/AdamW, for the
+optimizers' in-place paths (optim/sgd.py, optim/adam.py).
+
+The NumPy in-place steps make four (SGD with momentum) to twelve (Adam) passes over every
+parameter and its moments; here each element is loaded once. The operations are NumPy's, in
+NumPy's order and precision (each scalar rounded to the array's dtype first, as NumPy does with
+a Python float) and none fused into a multiply-add, so the values are bit for bit those of the
+NumPy path, which the tests check. A kernel returns True when it has taken the step."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..kernels import ADAM_STEP, SGD_STEP, register_kernel
+from ._numba import KERNEL_MIN_SIZE, njit
+
+
+@njit(error_model="numpy")
+def _sgd(p, g, v, first, lr, weight_decay, momentum, damping, sign, nesterov):
+    """v is the momentum buffer (filled on the first step); unused when momentum is 0."""
+    for i in range(p.size):
+        gi = g[i] * sign
+        if weight_decay != 0:
+            gi = gi + weight_decay * p[i]
+        if momentum != 0:
+            if first:
+                vi = gi
+            else:
+                vi = v[i] * momentum
+                vi = vi + (gi if damping == 1 else damping * gi)
+            v[i] = vi
+            gi = gi + momentum * vi if nesterov else vi
+        p[i] = p[i] - lr * gi
+
+
+@njit(error_model="numpy")
+def _adam(p, g, m, v, sign, decoupled, decay, weight_decay, one_minus_beta1, beta2,
+          one_minus_beta2, root_correction, eps, step_size):
+    for i in range(p.size):
+        gi = g[i] * sign
+        pi = p[i] * decay if decoupled else p[i]
+        if weight_decay != 0 and not decoupled:
+            gi = gi + weight_decay * pi
+        mi = m[i] + (gi - m[i]) * one_minus_beta1
+        vi = v[i] * beta2 + gi * gi * one_minus_beta2
+        m[i] = mi
+        v[i] = vi
+        p[i] = pi - mi / (np.sqrt(vi) / root_correction + eps) * step_size
+
+
+def _takes(p, *others) -> bool:
+    return (p.size >= KERNEL_MIN_SIZE and p.dtype in (np.float32, np.float64)
+            and all(a.dtype == p.dtype and a.shape == p.shape and a.flags.c_contiguous
+                    for a in (p, *others)))
+
+
+def sgd_step(p, g, v, first: bool, lr: float, weight_decay: float, momentum: float,
+             dampening: float, maximize: bool, nesterov: bool) -> bool:
+    """p -= lr * (momentum-averaged) g in place, with v the momentum buffer (or None)."""
+    if not _takes(p, g, *(() if v is None else (v,))):
+        return False
+    kind = p.dtype.type
+    _sgd(p.reshape(-1), g.reshape(-1), (p if v is None else v).reshape(-1), first, kind(lr),
+         kind(weight_decay), kind(momentum), kind(1 - dampening), kind(-1 if maximize else 1),
+         nesterov)
+    return True
+
+
+def adam_step(p, g, m, v, t: int, lr: float, betas: tuple[float, float], eps: float,
+              weight_decay: float, decoupled: bool, maximize: bool) -> bool:
+    """One Adam step (AdamW's when decoupled) on p, m and v in place; t counts this step."""
+    if not _takes(p, g, m, v):
+        return False
+    kind = p.dtype.type
+    beta1, beta2 = betas
+    _adam(p.reshape(-1), g.reshape(-1), m.reshape(-1), v.reshape(-1),
+          kind(-1 if maximize else 1), decoupled and weight_decay != 0,
+          kind(1 - lr * weight_decay), kind(weight_decay), kind(1 - beta1), kind(beta2),
+          kind(1 - beta2), kind((1 - beta2 ** t) ** 0.5), kind(eps), kind(lr / (1 - beta1 ** t)))
+    return True
+
+
+register_kernel("cpu", SGD_STEP, sgd_step)
+register_kernel("cpu", ADAM_STEP, adam_step)
