@@ -16,7 +16,7 @@ from wonderland.backend.cpu_kernels import index as index_kernels
 from wonderland.backend.cpu_kernels import optimizers as optimizer_kernels
 from wonderland.backend.cpu_kernels import rows as row_kernels
 from wonderland.backend.cpu_kernels._numba import KERNEL_MIN_SIZE, njit
-from wonderland.backend.kernels import ADAM_STEP, SGD_STEP
+from wonderland.backend.kernels import ADAM_STEP
 from wonderland.ops.activation import Gelu, GeluGrad
 from wonderland.ops.attention import MaskedSoftmax, SoftmaxGrad
 from wonderland.ops.index import Gather, ScatterAdd
@@ -232,20 +232,16 @@ def test_an_embedding_runs_the_index_kernels_and_keeps_torchs_gradient():
 
 
 @pytest.mark.parametrize("cls,options", [
-    (wl.optim.SGD, {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01}),
-    (wl.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True, "maximize": True}),
-    (wl.optim.SGD, {"lr": 0.1, "weight_decay": 0.01}),
     (wl.optim.Adam, {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
     (wl.optim.AdamW, {"lr": 0.01, "betas": (0.8, 0.9), "eps": 1e-3})])
-def test_the_optimizer_kernels_take_the_steps_of_large_parameters(cls, options, monkeypatch):
+def test_the_adam_kernel_takes_the_steps_of_large_parameters(cls, options, monkeypatch):
     """The in-place tests (tests/optim/test_in_place.py) check the values bit for bit; this
     one checks that the one-pass kernel is what took the steps."""
     assert cpu_kernels.load()
-    key = SGD_STEP if cls is wl.optim.SGD else ADAM_STEP
     table = wl.tensor([0.0]).device.kernels
     taken = []
-    kernel = optimizer_kernels.sgd_step if key == SGD_STEP else optimizer_kernels.adam_step
-    monkeypatch.setitem(table, key, lambda *a: taken.append(a[0].size) or kernel(*a))
+    monkeypatch.setitem(table, ADAM_STEP,
+                        lambda *a: taken.append(a[0].size) or optimizer_kernels.adam_step(*a))
     weight = wl.nn.Parameter(wl.randn(64, 96))
     small = wl.nn.Parameter(wl.randn(8))
     opt = cls([weight, small], **options)

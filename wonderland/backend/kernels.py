@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 _KERNELS: dict[str, dict[type | str, Callable]] = {}
 
-# Kernels that are no primitive's forward are named: the optimizers' one-pass steps
-# (backend/cpu_kernels/optimizers.py), which their in-place paths look up and may run.
-SGD_STEP, ADAM_STEP = "sgd_step", "adam_step"
+# Kernels that are no primitive's forward are named: Adam's one-pass step
+# (backend/cpu_kernels/optimizers.py), which its in-place path looks up and may run.
+ADAM_STEP = "adam_step"
 
 
 def register_kernel(device_type: str, primitive: type | str, kernel: Callable) -> None:

@@ -5,9 +5,6 @@ The baseline: plain gradient descent (Robbins and Monro, 1951); momentum (Polyak
 Nesterov's accelerated form (Sutskever et al., 2013) damp oscillation across steep directions."""
 from __future__ import annotations
 
-import numpy as np
-
-from ..backend.kernels import SGD_STEP
 from ..core.tensor import Tensor
 from .in_place import exclusive_arrays
 from .optimizer import Optimizer
@@ -43,15 +40,6 @@ class SGD(Optimizer):
         if arrays is None or g.dtype != arrays[0].dtype:
             return False
         pa, va = arrays
-        kernel = p.device.kernels.get(SGD_STEP)  # the same values in one pass, where compiled
-        if kernel is not None:
-            first = bool(momentum) and va is None
-            buffer = np.empty_like(pa) if first else va
-            if kernel(pa, g, buffer, first, group["lr"], group["weight_decay"], momentum,
-                      group["dampening"], group["maximize"], group["nesterov"]) is True:
-                if first:
-                    state["momentum_buffer"] = Tensor._make(buffer, p.device)
-                return True
         if group["maximize"]:
             g = -g
         if group["weight_decay"]:

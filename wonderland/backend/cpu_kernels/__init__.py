@@ -13,7 +13,7 @@ from ...ops.attention import MaskedSoftmax, SoftmaxGrad
 from ...ops.index import Gather, ScatterAdd
 from ...ops.norm import Standardize, StandardizeGrad
 from ...ops.pool import BlockMax, BlockMaxScatter
-from ..kernels import ADAM_STEP, SGD_STEP, register_kernel, registered
+from ..kernels import ADAM_STEP, register_kernel, registered
 
 # primitive -> (module of this package, kernel function); the module registers the real kernels
 # when imported, replacing the stubs below
@@ -22,7 +22,7 @@ KERNELS = {BlockMax: ("pool", "block_max"), BlockMaxScatter: ("pool", "block_max
            Standardize: ("rows", "standardize"), StandardizeGrad: ("rows", "standardize_grad"),
            MaskedSoftmax: ("rows", "masked_softmax"), SoftmaxGrad: ("rows", "softmax_grad"),
            Gather: ("index", "gather"), ScatterAdd: ("index", "scatter_add"),
-           SGD_STEP: ("optimizers", "sgd_step"), ADAM_STEP: ("optimizers", "adam_step")}
+           ADAM_STEP: ("optimizers", "adam_step")}
 
 _loaded = False
 
