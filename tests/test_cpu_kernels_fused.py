@@ -240,13 +240,17 @@ def test_the_adam_kernel_takes_the_steps_of_large_parameters(cls, options, monke
     assert cpu_kernels.load()
     table = wl.tensor([0.0]).device.kernels
     taken = []
-    monkeypatch.setitem(table, ADAM_STEP,
-                        lambda *a: taken.append(a[0].size) or optimizer_kernels.adam_step(*a))
-    weight = wl.nn.Parameter(wl.randn(64, 96))
-    small = wl.nn.Parameter(wl.randn(8))
+
+    def watched(*args):
+        took = optimizer_kernels.adam_step(*args)
+        taken.append((args[0].size, took))
+        return took
+    monkeypatch.setitem(table, ADAM_STEP, watched)
+    weight = wl.nn.Parameter(wl.randn(256, 256))
+    small = wl.nn.Parameter(wl.randn(64, 96))
     opt = cls([weight, small], **options)
     for _ in range(3):
         opt.zero_grad()
         ((weight * weight).sum() + small.sum()).backward()
         opt.step()
-    assert taken == [64 * 96, 8] * 3  # asked for both; the small one declined (NumPy's path)
+    assert taken == [(256 * 256, True), (64 * 96, False)] * 3  # the small one: NumPy's path

@@ -24,9 +24,9 @@ CONFIGS = [
 
 
 def _model(dtype: str, wide: bool = False):
-    """wide: a first weight large enough (64 x 96) for the one-pass numba Adam step to take."""
+    """wide: a first weight large enough (256 x 256) for the one-pass numba Adam step to take."""
     wl.manual_seed(0)
-    inputs, hidden = (96, 64) if wide else (5, 7)
+    inputs, hidden = (256, 256) if wide else (5, 7)
     model = wl.nn.Sequential(wl.nn.Linear(inputs, hidden), wl.nn.Tanh(), wl.nn.Linear(hidden, 3))
     return model.double() if dtype == "float64" else model
 
