@@ -254,3 +254,16 @@ def test_the_adam_kernel_takes_the_steps_of_large_parameters(cls, options, monke
         ((weight * weight).sum() + small.sum()).backward()
         opt.step()
     assert taken == [(256 * 256, True), (64 * 96, False)] * 3  # the small one: NumPy's path
+
+
+def test_index_kernels_take_read_only_inputs():
+    """Broadcast views (read-only) reach them as an embedding's table and gradient."""
+    rng = np.random.default_rng(7)
+    table = np.broadcast_to(rng.standard_normal(128).astype(np.float32), (65, 128))
+    index = np.broadcast_to(rng.integers(0, 65, (2048, 1)), (2048, 128))
+    src = np.broadcast_to(rng.standard_normal((1, 128)).astype(np.float32), (2048, 128))
+    np.testing.assert_array_equal(index_kernels.gather(Gather(0), table, index),
+                                  Gather(0).forward(np, table, index))
+    zeros = np.zeros((65, 128), np.float32)
+    np.testing.assert_array_equal(index_kernels.scatter_add(ScatterAdd(0), zeros, index, src),
+                                  ScatterAdd(0).forward(np, zeros, index, src))
