@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels import ADAM_STEP, register_kernel
+from ..kernels import ADAM_STEP, ADAM_STEP_MIN_SIZE, register_kernel
 from ._numba import njit
-
-# Smaller parameters keep NumPy's passes: a GRU's (63k parameters, none above 49k) step would gain
-# 0.1 ms in 50 from the kernel and pay 115 MiB for importing numba and compiling it.
-MIN_SIZE = 1 << 16
 
 
 @njit(error_model="numpy")
@@ -37,7 +33,7 @@ def _adam(p, g, m, v, sign, decoupled, decay, weight_decay, one_minus_beta1, bet
 
 
 def _takes(p, *others) -> bool:
-    return (p.size >= MIN_SIZE and p.dtype in (np.float32, np.float64)
+    return (p.size >= ADAM_STEP_MIN_SIZE and p.dtype in (np.float32, np.float64)
             and all(a.dtype == p.dtype and a.shape == p.shape and a.flags.c_contiguous
                     for a in (p, *others)))
 
