@@ -88,7 +88,7 @@ def test_a_numba_that_cannot_load_turns_the_kernels_off():
 
     table = registered("cpu")
     saved = dict(table)
-    stub = cpu_kernels._stub("no_such_module", "kernel")
+    stub = cpu_kernels._stub("no_such_module", "kernel", 0)
     try:
         with pytest.warns(RuntimeWarning, match="numba kernels are off"):
             assert stub(BlockMax((2, 2)), np.zeros((1, 1, 2, 2))) is NotImplemented

@@ -10,12 +10,12 @@ import pytest
 
 import wonderland as wl
 from wonderland.backend import cpu_kernels
-from wonderland.backend.cpu_kernels import fast_math
+from wonderland.backend.cpu_kernels import KERNEL_MIN_SIZE, fast_math
 from wonderland.backend.cpu_kernels import gelu as gelu_kernels
 from wonderland.backend.cpu_kernels import index as index_kernels
 from wonderland.backend.cpu_kernels import optimizers as optimizer_kernels
 from wonderland.backend.cpu_kernels import rows as row_kernels
-from wonderland.backend.cpu_kernels._numba import KERNEL_MIN_SIZE, njit
+from wonderland.backend.cpu_kernels._numba import njit
 from wonderland.backend.kernels import ADAM_STEP
 from wonderland.ops.activation import Gelu, GeluGrad
 from wonderland.ops.attention import MaskedSoftmax, SoftmaxGrad
@@ -253,7 +253,7 @@ def test_the_adam_kernel_takes_the_steps_of_large_parameters(cls, options, monke
         opt.zero_grad()
         ((weight * weight).sum() + small.sum()).backward()
         opt.step()
-    assert taken == [(256 * 256, True)] * 3  # the small one keeps NumPy's path without asking
+    assert taken == [(256 * 256, True), (64 * 96, False)] * 3  # the small one: NumPy's path
 
 
 def test_index_kernels_take_read_only_inputs():
@@ -269,12 +269,16 @@ def test_index_kernels_take_read_only_inputs():
                                   ScatterAdd(0).forward(np, zeros, index, src))
 
 
-def test_adam_on_small_parameters_does_not_import_numba():
+def test_small_tensors_never_import_numba():
+    """The stubs decline below a kernel's size without importing numba: a model of small
+    tensors (here GELU, layer norm, an embedding and Adam) pays nothing for the kernels."""
     import subprocess
     import sys
 
-    code = ("import sys, wonderland as wl; p = wl.nn.Parameter(wl.randn(128, 128)); "
-            "opt = wl.optim.Adam([p]); (p * p).sum().backward(); opt.step(); "
-            "print('numba' in sys.modules)")
+    code = ("import sys, wonderland as wl; F = wl.nn.functional; "
+            "p = wl.nn.Parameter(wl.randn(128, 128)); e = wl.nn.Parameter(wl.randn(10, 16)); "
+            "x = F.embedding(wl.tensor([[1, 2, 3]]), e); "
+            "y = F.layer_norm(F.gelu(x), (16,)).sum() + (p * p).sum(); y.backward(); "
+            "wl.optim.Adam([p, e]).step(); print('numba' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -14,12 +14,8 @@ from collections.abc import Callable
 _KERNELS: dict[str, dict[type | str, Callable]] = {}
 
 # Kernels that are no primitive's forward are named: Adam's one-pass step
-# (backend/cpu_kernels/optimizers.py), which its in-place path looks up and may run for
-# parameters of ADAM_STEP_MIN_SIZE elements or more. Smaller ones keep NumPy's passes without
-# asking, since the first request imports numba: a GRU's (63k parameters, none above 49k) step
-# would gain 0.1 ms in 50 and pay 80-115 MiB for importing numba and compiling the kernel.
+# (backend/cpu_kernels/optimizers.py), which its in-place path looks up and may run.
 ADAM_STEP = "adam_step"
-ADAM_STEP_MIN_SIZE = 1 << 16
 
 
 def register_kernel(device_type: str, primitive: type | str, kernel: Callable) -> None:

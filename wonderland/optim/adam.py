@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend.kernels import ADAM_STEP, ADAM_STEP_MIN_SIZE
+from ..backend.kernels import ADAM_STEP
 from ..core.tensor import Tensor
 from ..ops import maximum, zeros_like
 from .in_place import exclusive_arrays
@@ -90,8 +90,7 @@ class Adam(Optimizer):
                                                      Tensor._make(va, p.device))
         t = state["step"] = state.get("step", 0) + 1
         lr, wd, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-        large = pa.size >= ADAM_STEP_MIN_SIZE and not group["amsgrad"]
-        kernel = p.device.kernels.get(ADAM_STEP) if large else None
+        kernel = None if group["amsgrad"] else p.device.kernels.get(ADAM_STEP)
         if kernel is not None and kernel(pa, g, ma, va, t, lr, group["betas"], group["eps"], wd,
                                          group["decoupled_weight_decay"],
                                          group["maximize"]) is True:

@@ -11,11 +11,9 @@ from numba import njit, prange
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
-__all__ = ["KERNEL_MIN_SIZE", "contiguous_alike", "njit", "prange"]
+from . import KERNEL_MIN_SIZE
 
-# Below this many elements a one-pass kernel declines and NumPy's passes run: they cost little
-# there, and the NumPy forwards stay exercised by the small tensors of the op tests.
-KERNEL_MIN_SIZE = 1 << 12
+__all__ = ["KERNEL_MIN_SIZE", "contiguous_alike", "njit", "prange"]
 
 
 def contiguous_alike(arrays, dtypes, min_size: int = KERNEL_MIN_SIZE) -> bool:

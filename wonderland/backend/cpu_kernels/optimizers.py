@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kernels import ADAM_STEP, ADAM_STEP_MIN_SIZE, register_kernel
+from ..kernels import ADAM_STEP, register_kernel
+from . import ADAM_STEP_MIN_SIZE
 from ._numba import njit
 
 
