@@ -19,32 +19,37 @@ from ._numba import KERNEL_MIN_SIZE, njit
 _VALUES = (np.float32, np.float64)  # numba has no float16
 
 
-@njit(error_model="numpy")
-def _gather(x, index, out):
-    """out[o, m, k] = x[o, index[o, m, k], k]; False if an index is out of range."""
-    n = x.shape[1]
-    for o in range(index.shape[0]):
-        for m in range(index.shape[1]):
-            for k in range(index.shape[2]):
-                j = index[o, m, k]
-                if j < 0 or j >= n:
-                    return False
-                out[o, m, k] = x[o, j, k]
-    return True
+def _index_loop(step):
+    """A kernel that walks index (O, M, K) in C order and calls step(table, values, o, m, k, j)
+    with j = index[o, m, k]; it returns False (leaving a partial result) if some j is out of
+    [0, table.shape[1]). One loop per step, each compiled on its own, so that a read-only
+    array can be the side that its step only reads."""
+    @njit(error_model="numpy")
+    def kernel(table, index, values):
+        n = table.shape[1]
+        for o in range(index.shape[0]):
+            for m in range(index.shape[1]):
+                for k in range(index.shape[2]):
+                    j = index[o, m, k]
+                    if j < 0 or j >= n:
+                        return False
+                    step(table, values, o, m, k, j)
+        return True
+    return kernel
 
 
-@njit(error_model="numpy")
-def _scatter_add(out, index, src):
-    """out[o, index[o, m, k], k] += src[o, m, k] in C order; False if an index is out of range."""
-    n = out.shape[1]
-    for o in range(index.shape[0]):
-        for m in range(index.shape[1]):
-            for k in range(index.shape[2]):
-                j = index[o, m, k]
-                if j < 0 or j >= n:
-                    return False
-                out[o, j, k] += src[o, m, k]
-    return True
+@njit(inline="always")
+def _read(table, values, o, m, k, j):
+    values[o, m, k] = table[o, j, k]
+
+
+@njit(inline="always")
+def _add(table, values, o, m, k, j):
+    table[o, j, k] += values[o, m, k]
+
+
+_gather = _index_loop(_read)  # out[o, m, k] = x[o, index[o, m, k], k]
+_scatter_add = _index_loop(_add)  # out[o, index[o, m, k], k] += src[o, m, k]
 
 
 def _along(a, dim: int, shape):
