@@ -74,21 +74,38 @@ def test_gelu_kernels_are_as_accurate_as_the_numpy_forwards(approximate):
                             grad.forward(np, g64, x64))
 
 
-def test_gelu_kernels_decline_what_they_do_not_cover():
+def test_gelu_kernels_decline_what_they_do_not_cover_and_take_any_layout():
     big = np.zeros(KERNEL_MIN_SIZE, np.float32)
     assert gelu_kernels.gelu(Gelu(), big[: KERNEL_MIN_SIZE // 2]) is NotImplemented
     assert gelu_kernels.gelu(Gelu(), big.astype(np.float64)) is NotImplemented
-    assert gelu_kernels.gelu(Gelu(), big.reshape(2, -1)[:, ::2]) is NotImplemented
-    assert gelu_kernels.gelu_grad(GeluGrad(), big, big.copy()) is not NotImplemented
-    assert gelu_kernels.gelu_grad(GeluGrad(), big, big[::-1]) is NotImplemented
     assert gelu_kernels.gelu_grad(GeluGrad(), big, big.reshape(2, -1)) is NotImplemented
+    x = np.linspace(-4, 4, 2 * KERNEL_MIN_SIZE, dtype=np.float32)  # any layout is taken
+    for g, v in ((x[::-1], x), (np.broadcast_to(np.float32(1.5), x.shape), x[::1])):
+        np.testing.assert_array_equal(gelu_kernels.gelu_grad(GeluGrad(), g, v),
+                                      gelu_kernels.gelu_grad(GeluGrad(), g.copy(), v.copy()))
+    strided = np.linspace(-4, 4, 2 * KERNEL_MIN_SIZE, dtype=np.float32)[::2]
+    np.testing.assert_array_equal(gelu_kernels.gelu(Gelu(), strided),
+                                  gelu_kernels.gelu(Gelu(), strided.copy()))
 
 
-def test_a_model_runs_the_gelu_kernels_and_keeps_torchs_values():
-    torch = pytest.importorskip("torch")
+def _taken(monkeypatch, *primitives) -> dict:
+    """Wrap the table's kernels for these primitives; the returned dict counts, per primitive,
+    the calls the kernel took (rather than declined to the NumPy forward)."""
     assert cpu_kernels.load()
     table = wl.tensor([0.0]).device.kernels
-    assert table[Gelu] is gelu_kernels.gelu and table[GeluGrad] is gelu_kernels.gelu_grad
+    counts = dict.fromkeys(primitives, 0)
+    for prim in primitives:
+        def watched(*args, _kernel=table[prim], _prim=prim):
+            out = _kernel(*args)
+            counts[_prim] += out is not NotImplemented
+            return out
+        monkeypatch.setitem(table, prim, watched)
+    return counts
+
+
+def test_a_model_runs_the_gelu_kernels_and_keeps_torchs_values(monkeypatch):
+    torch = pytest.importorskip("torch")
+    taken = _taken(monkeypatch, Gelu, GeluGrad)
     x = np.random.default_rng(1).standard_normal((128, 512)).astype(np.float32)
     ours = wl.tensor(x, requires_grad=True)
     y = wl.nn.functional.gelu(ours)
@@ -98,6 +115,7 @@ def test_a_model_runs_the_gelu_kernels_and_keeps_torchs_values():
     want.sum().backward()
     np.testing.assert_allclose(y.detach().numpy(), want.detach().numpy(), atol=1e-6)
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-6)
+    assert taken == {Gelu: 1, GeluGrad: 1}
 
 
 def _rows_inputs(rng, shape, special: bool):
@@ -152,12 +170,9 @@ def test_row_kernels_decline_what_they_do_not_cover():
     assert row_kernels.softmax_grad(SoftmaxGrad(), x, x[::-1]) is NotImplemented
 
 
-def test_attention_and_layer_norm_run_the_row_kernels_and_keep_torchs_values():
+def test_attention_and_layer_norm_run_the_row_kernels_and_keep_torchs_values(monkeypatch):
     torch = pytest.importorskip("torch")
-    assert cpu_kernels.load()
-    table = wl.tensor([0.0]).device.kernels
-    assert table[Standardize] is row_kernels.standardize
-    assert table[MaskedSoftmax] is row_kernels.masked_softmax
+    taken = _taken(monkeypatch, Standardize, StandardizeGrad, MaskedSoftmax, SoftmaxGrad)
     rng = np.random.default_rng(4)
     q, k, v = (rng.standard_normal((8, 4, 64, 32)).astype(np.float32) for _ in range(3))
     w = rng.standard_normal(32).astype(np.float32)
@@ -173,6 +188,7 @@ def test_attention_and_layer_norm_run_the_row_kernels_and_keep_torchs_values():
     np.testing.assert_allclose(outs[0], outs[1], atol=2e-5)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-4)
+    assert all(taken.values()), taken
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -215,11 +231,9 @@ def test_index_kernels_decline_what_they_do_not_cover():
         is NotImplemented
 
 
-def test_an_embedding_runs_the_index_kernels_and_keeps_torchs_gradient():
+def test_an_embedding_runs_the_index_kernels_and_keeps_torchs_gradient(monkeypatch):
     torch = pytest.importorskip("torch")
-    assert cpu_kernels.load()
-    table = wl.tensor([0.0]).device.kernels
-    assert table[ScatterAdd] is index_kernels.scatter_add and table[Gather] is index_kernels.gather
+    taken = _taken(monkeypatch, Gather, ScatterAdd)
     rng = np.random.default_rng(6)
     tokens = rng.integers(0, 65, (32, 64))
     weight = rng.standard_normal((65, 128)).astype(np.float32)
@@ -229,6 +243,7 @@ def test_an_embedding_runs_the_index_kernels_and_keeps_torchs_gradient():
     theirs = torch.tensor(weight, requires_grad=True)
     torch.nn.functional.embedding(torch.tensor(tokens), theirs).backward(torch.tensor(g))
     np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-5, atol=1e-5)
+    assert taken == {Gather: 1, ScatterAdd: 1}
 
 
 @pytest.mark.parametrize("cls,options", [

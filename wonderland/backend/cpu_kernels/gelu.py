@@ -11,7 +11,7 @@ import numpy as np
 
 from ...ops.activation import _CLAMP, _G, _INV_SQRT_2PI, _TANH_A, _TANH_C, Gelu, GeluGrad
 from ..kernels import register_kernel
-from ._numba import contiguous_alike, njit
+from ._numba import KERNEL_MIN_SIZE, njit
 from .fast_math import exp32, logistic32
 
 _FLAGS = {"contract"}
@@ -69,24 +69,33 @@ def _gelu_tanh_slope(g, x, out):
         out[i] = g[i] * (s + _TWO * v * s * (np.float32(1.0) - s) * du)
 
 
-def _accepts(*arrays) -> bool:
-    return contiguous_alike(arrays, (np.float32,))
+def _flat(*arrays):
+    """The arrays as flat C-contiguous float32 (copied where their layout needs it, as the NumPy
+    forward's chunks do: a gradient often arrives as a broadcast view), or None for those the
+    kernels skip."""
+    first = arrays[0]
+    if first.size < KERNEL_MIN_SIZE or any(a.dtype != np.float32 or a.shape != first.shape
+                                           for a in arrays):
+        return None
+    return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
 
 
 def gelu(prim: Gelu, x):
-    if not _accepts(x):
+    flat = _flat(x)
+    if flat is None:
         return NotImplemented
-    out = np.empty_like(x)
-    (_gelu_tanh if prim.approximate == "tanh" else _gelu_erf)(x.reshape(-1), out.reshape(-1))
+    out = np.empty(x.shape, dtype=x.dtype)
+    (_gelu_tanh if prim.approximate == "tanh" else _gelu_erf)(*flat, out.reshape(-1))
     return out
 
 
 def gelu_grad(prim: GeluGrad, g, x):
-    if not _accepts(g, x):
+    flat = _flat(g, x)
+    if flat is None:
         return NotImplemented
-    out = np.empty_like(x)
+    out = np.empty(x.shape, dtype=x.dtype)
     slope = _gelu_tanh_slope if prim.approximate == "tanh" else _gelu_erf_slope
-    slope(g.reshape(-1), x.reshape(-1), out.reshape(-1))
+    slope(*flat, out.reshape(-1))
     return out
 
 
