@@ -6,7 +6,8 @@ from __future__ import annotations
 from .. import ops
 from ..core import dtype as dt
 from ..core.tensor import Tensor
-from ..ops.cross_entropy import softmax_cross_entropy
+from ..ops._convert import promote_args
+from ..ops.cross_entropy import BinaryCrossEntropy, softmax_cross_entropy
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -45,12 +46,6 @@ def _softplus(z: Tensor) -> Tensor:
     pos = z > 0
     tail = ops.log1p(ops.exp(ops.where(pos, -z, z)))  # exp of -|z| <= 0
     return ops.where(pos, z + tail, tail)
-
-
-def _safe_log(p: Tensor, floor: float = -100.0) -> Tensor:
-    """log(p) clamped below at `floor` (as PyTorch's BCE); finite derivatives at p = 0."""
-    pos = p > 0
-    return ops.where(pos, ops.log(ops.where(pos, p, 1.0)), floor).clip(min=floor)
 
 
 def _xlogx(t: Tensor) -> Tensor:
@@ -236,14 +231,16 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
     """-w [t log p + (1 - t) log(1 - p)] for probabilities p = input, each log clamped at -100
-    (as PyTorch), so p = 0 or 1 gives finite values and gradients."""
+    and the gradient PyTorch's (p - t) / max(p (1 - p), 1e-12), large even where a log is
+    clamped (see ops.cross_entropy.BinaryCrossEntropy)."""
     _check_reduction("binary_cross_entropy", reduction)
     _same_shape("binary_cross_entropy", input, target)
     values = input._values()
     if values.size and not ((values >= 0) & (values <= 1)).all():
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; for "
                          "logits use binary_cross_entropy_with_logits")
-    loss = -(target * _safe_log(input) + (1 - target) * _safe_log(1 - input))
+    input, target = promote_args("binary_cross_entropy", input, target)  # noqa: A001
+    loss = BinaryCrossEntropy()(input, target)
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 

@@ -72,7 +72,8 @@ class Div(Primitive):
     batch = batch_elementwise
 
     def forward(self, xp, a, b):
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # IEEE inf and nan, as PyTorch
+            return a / b
 
     def vjp(self, g, y, a, b):
         ga = g / b if a.requires_grad else None

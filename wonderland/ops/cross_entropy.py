@@ -1,4 +1,5 @@
-"""Softmax cross-entropy against class indices as one primitive, and its gradient as another.
+"""Softmax cross-entropy against class indices as one primitive, and its gradient as another;
+binary cross-entropy on probabilities as a primitive with PyTorch's gradient rule.
 
 The composite (log_softmax, gather, masks, mean) runs about twenty primitives forward and as many
 backward; fused, the forward is one pass of NumPy and the gradient the closed form
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
-from .batching import all_to_front
+from .batching import all_to_front, batch_elementwise
 
 
 def _keep(xp, target, ignore_index: int):
@@ -134,3 +135,48 @@ def softmax_cross_entropy(x: Tensor, target: Tensor, ignore_index: int = -100,
                           reduction: str = "mean") -> Tensor:
     """Cross-entropy of logits x (..., C) at integer targets (...) (no checks: the caller's)."""
     return SoftmaxCrossEntropy(ignore_index, reduction)(x, target)
+
+
+# --- binary cross-entropy on probabilities ----------------------------------------------------
+_LOG_FLOOR = -100.0  # PyTorch clamps each log here, so p = 0 or 1 gives a finite loss
+_SLOPE_FLOOR = 1e-12  # ... and divides the gradient by max(p (1 - p), this)
+
+
+def clamped_log(p: Tensor) -> Tensor:
+    """max(log p, -100), never evaluating log(0) (so neither a warning nor a nan slope)."""
+    from .binary import where
+
+    pos = p > 0
+    return where(pos, where(pos, p, 1.0).log(), _LOG_FLOOR).clip(min=_LOG_FLOOR)
+
+
+def _clamped_log_array(xp, q):
+    return xp.where(q > 0, xp.maximum(xp.log(xp.where(q > 0, q, 1)), _LOG_FLOOR), _LOG_FLOOR)
+
+
+@dataclass(frozen=True)
+class BinaryCrossEntropy(Primitive):
+    """l = -(t max(log p, -100) + (1 - t) max(log(1 - p), -100)) elementwise;
+    dl = (p - t) / max(p (1 - p), 1e-12) dp + (max(log(1 - p), -100) - max(log p, -100)) dt.
+    The p-slope is PyTorch's: where a log is clamped (p near 0 with t = 1) it stays large, so a
+    model stuck at the wrong answer still gets a gradient out of it."""
+
+    batch = batch_elementwise
+
+    def forward(self, xp, p, t):
+        dtype = p.dtype  # float16 computes in float32 and rounds once
+        p, t = (a.astype(xp.promote_types(dtype, xp.float32), copy=False) for a in (p, t))
+        loss = -(t * _clamped_log_array(xp, p) + (1 - t) * _clamped_log_array(xp, 1 - p))
+        return loss.astype(dtype, copy=False)
+
+    def _slopes(self, p: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+        return ((p - t) / (p * (1 - p)).clip(min=_SLOPE_FLOOR),
+                clamped_log(1 - p) - clamped_log(p))
+
+    def vjp(self, g, y, p, t):
+        dp, dt = self._slopes(p, t)
+        return g * dp, g * dt
+
+    def jvp(self, tangents, y, p, t):
+        dp, dt = self._slopes(p, t)
+        return tangents[0] * dp + tangents[1] * dt

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, elementwise, promote_args
@@ -45,16 +47,28 @@ class Trunc(_Step):
         return xp.trunc(x)
 
 
+class IntegerDivisionByZeroError(ZeroDivisionError, RuntimeError):
+    """An integer `//`, `%` or floor/trunc division by zero: PyTorch raises a RuntimeError
+    here, Python a ZeroDivisionError; either `except` catches this one."""
+
+
 @dataclass(frozen=True)
 class FloorDivide(Primitive):
-    """y = floor(a / b) for integers and floats (no derivative)"""
+    """y = floor(a / b) for integers and floats (no derivative); integers raise on b = 0"""
 
     batch = batch_elementwise
 
     differentiable = False
 
     def forward(self, xp, a, b):
-        return xp.floor_divide(a, b)
+        # NumPy answers 0 (and a warning) for an integer division by zero: a silent wrong answer.
+        # Floats follow IEEE (inf, nan), as in PyTorch.
+        if xp.issubdtype(b.dtype, xp.integer) and not b.all():
+            raise IntegerDivisionByZeroError(f"integer division by zero in //, % or floor_divide: "
+                                        f"a divisor of dtype {b.dtype} holds 0 (shapes "
+                                        f"{a.shape} and {b.shape})")
+        with np.errstate(divide="ignore", invalid="ignore"):  # floats: IEEE, as PyTorch
+            return xp.floor_divide(a, b)
 
 
 def floor(x: Tensor) -> Tensor:

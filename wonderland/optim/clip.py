@@ -10,6 +10,7 @@ from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from ..ops.creation import tensor as _tensor
 from ..ops.join import stack
+from ..ops.reduce import root_zero_slope_at_zero
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
@@ -30,9 +31,9 @@ def vector_norm(x: Tensor, norm_type: float) -> Tensor:
         return (a != 0).to(dtype=x.dtype).sum()
     if norm_type == 1:
         return a.sum()
-    if norm_type == 2:
-        return (a * a).sum().sqrt()
-    return (a ** norm_type).sum() ** (1.0 / norm_type)
+    # The root's slope at a zero vector is 0, as torch.linalg.vector_norm's.
+    return root_zero_slope_at_zero((a * a).sum() if norm_type == 2 else (a ** norm_type).sum(),
+                                   norm_type)
 
 
 @no_grad()

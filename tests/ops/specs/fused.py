@@ -60,6 +60,13 @@ SPECS = [
          *_ce("mean", 2)[1:]),
     spec("softmax_cross_entropy_unbatched", SCE, *_ce("mean")[:1], [real(5), ints()],
          *_ce("mean")[1:]),
+    # probabilities kept off 0 and 1, where the clamps (tested in tests/ops/test_pytorch_edges.py)
+    # make the finite differences meaningless
+    spec("binary_cross_entropy", "BinaryCrossEntropy",
+         lambda p, t: F.binary_cross_entropy(p, t, reduction="none"),
+         [real(3, 4, low=0.05, high=0.95), real(3, 4, low=0.0, high=1.0)],
+         lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)),
+         lambda p, t: torch.nn.functional.binary_cross_entropy(p, t, reduction="none")),
     spec("cross_entropy_grad", "CrossEntropyGrad",
          lambda c, x, t: CrossEntropyGrad(-100)(c, x, t), [real(4), real(4, 5), ints(4)],
          _np_cross_entropy_grad),

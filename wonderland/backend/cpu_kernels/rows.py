@@ -24,13 +24,19 @@ _FLAGS = {"contract", "reassoc", "nsz"}
 
 @njit(inline="always", fastmath=_FLAGS, error_model="numpy")
 def _mean_and_rstd(x, eps):
-    """A row's mean and 1 / sqrt(biased variance + eps), in the row's own precision."""
+    """A row's mean and 1 / sqrt(biased variance + eps), in the row's own precision. The mean
+    is corrected by the mean of x - mean (as the NumPy forward's), which makes a constant row's
+    mean exactly its value, so it standardises to 0 however large the value."""
     kind = x.dtype.type
     n = kind(x.size)
     total = kind(0)
     for j in range(x.size):
         total += x[j]
     mean = total / n
+    residue = kind(0)
+    for j in range(x.size):
+        residue += x[j] - mean
+    mean += residue / n
     squares = kind(0)
     for j in range(x.size):
         d = x[j] - mean
