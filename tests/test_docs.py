@@ -45,3 +45,23 @@ def test_python_blocks_run(path):
                 f"{path.name}:{line}: the quoted block no longer matches {quote.group(1)}"
             continue
         exec(compile(code, f"{path.name}:{line}", "exec"), namespace)
+
+
+def test_docs_count_the_primitives_from_the_registry():
+    """README and index.md quote how many primitives there are: the registry's number."""
+    from wonderland.core import REGISTRY
+
+    quoted = {path.name: [int(n) for n in re.findall(r"(\d+) (?:primitives|today)\b",
+                                                       path.read_text())]
+              for path in (ROOT / "README.md", ROOT / "docs" / "index.md")}
+    assert all(quoted.values()), f"no count of primitives found in {list(quoted)}"
+    for name, counts in quoted.items():
+        assert counts == [len(REGISTRY)] * len(counts), \
+            f"{name} quotes {counts} primitives; the registry holds {len(REGISTRY)}"
+
+
+def test_docs_link_only_to_files_that_exist():
+    link = re.compile(r"\]\(([^)#:]+)(?:#[^)]*)?\)")
+    for path in DOCS:
+        for target in link.findall(path.read_text()):
+            assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
