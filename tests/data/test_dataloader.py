@@ -1,5 +1,11 @@
-"""DataLoader: shapes and order, seeded shuffles, workers matching no workers, worker errors."""
+"""DataLoader: shapes and order, seeded shuffles, workers matching no workers, worker errors,
+deaths and timeouts (each test bounded by a watchdog, so a regression fails instead of hanging)."""
 import gc
+import os
+import signal
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -27,6 +33,55 @@ class Faulty(Dataset):
         if i == 7:
             raise KeyError(f"bad sample {i}")
         return np.full(3, i, np.float64), i
+
+
+@pytest.fixture(autouse=True)
+def _watchdog():
+    """Fail a test that runs past 60 s (a worker the loader waits on for ever) instead of
+    blocking the suite; SIGALRM interrupts the main process's wait."""
+    if not hasattr(signal, "SIGALRM"):  # pragma: no cover - Windows
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeoutError("the test ran past its 60 s watchdog: the DataLoader hung")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(60)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+class Trap(Dataset):
+    """Index 5 does `action`; the others give their index."""
+
+    def __init__(self, action):
+        self.action = action
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, i):
+        return self.action() if i == 5 else np.full(2, i)
+
+
+def _stuck():
+    time.sleep(120)
+
+
+def _exit_3():
+    os._exit(3)
+
+
+def _killed():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _sys_exit():
+    sys.exit("the dataset gave up")
 
 
 def test_shapes_order_and_len():
@@ -152,3 +207,56 @@ def test_iter_from_continues_a_pass_from_the_same_random_state(workers):
     assert list(loader.iter_from(len(loader))) == []
     with pytest.raises(ValueError, match="start must be a batch number in 0..6"):
         loader.iter_from(7)
+
+
+def test_unpicklable_sample_raises_in_the_main_process():
+    loader = DataLoader(Trap(threading.Lock), batch_size=2, num_workers=2,
+                        collate_fn=lambda s: s)
+    it = iter(loader)
+    with pytest.raises(RuntimeError, match=r"worker 0 failed at dataset index 5: its sample "
+                                           r"cannot be pickled") as info:
+        list(it)
+    assert "TypeError" in str(info.value) and "cannot pickle '_thread.lock'" in str(info.value)
+    assert not any(p.is_alive() for p in it.workers)
+
+
+@pytest.mark.parametrize("action, how", [(_exit_3, "exited with code 3"),
+                                         (_killed, "was killed by signal SIGKILL")])
+def test_a_worker_that_dies_is_named_with_its_batch(action, how):
+    it = iter(DataLoader(Trap(action), batch_size=2, num_workers=2))
+    # batch 0 may still have been waiting in the worker to be sent when it died
+    with pytest.raises(RuntimeError, match=rf"worker 0 \(pid \d+\) {how} unexpectedly before "
+                                           rf"delivering (batch 0 .*)?batch 2 \(dataset "
+                                           rf"indices \[4, 5\]\)$"):
+        list(it)
+    assert not any(p.is_alive() for p in it.workers)
+
+
+def test_sys_exit_in_the_dataset_comes_back_with_its_traceback():
+    with pytest.raises(RuntimeError, match="worker 0 failed at dataset index 5 with SystemExit"
+                       ) as info:
+        list(DataLoader(Trap(_sys_exit), batch_size=2, num_workers=2))
+    assert "Traceback" in str(info.value) and "the dataset gave up" in str(info.value)
+
+
+def test_timeout_raises_on_a_stuck_worker():
+    it = iter(DataLoader(Trap(_stuck), batch_size=2, num_workers=2, timeout=0.3))
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0.3 seconds waiting for "
+                                           r"batch 2 \(worker 0, dataset indices \[4, 5\]\)"):
+        list(it)
+    assert time.monotonic() - start < 20  # the 120 s sleep was cut short
+    assert not any(p.is_alive() for p in it.workers)
+    ok = DataLoader(_data(), batch_size=4, num_workers=1, timeout=30)  # a timeout that is met
+    assert _labels(ok) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+@pytest.mark.parametrize("timeout", [-1, -0.5, float("nan"), "5", True])
+def test_bad_timeouts(timeout):
+    with pytest.raises(ValueError, match="timeout must be a non-negative number of seconds"):
+        DataLoader(_data(), num_workers=1, timeout=timeout)
+
+
+def test_timeout_needs_workers():
+    with pytest.raises(ValueError, match="needs num_workers > 0"):
+        DataLoader(_data(), timeout=1)

@@ -1,27 +1,21 @@
 """DataLoader: batches from a dataset in a seeded order, loaded in the main process or by worker
-processes that prefetch ahead and return batches in order (errors name worker and index)."""
+processes (wonderland/data/worker.py) that prefetch ahead and return batches in order."""
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import queue
-import random
-import traceback
+import math
 from collections.abc import Callable, Iterator
-
-import numpy as np
 
 from ..core import random as wl_random
 from ..core.random import Generator
-from .collate import default_collate, to_numpy
+from .collate import default_collate
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
-
-_POLL = 0.5  # seconds between checks that the other side is still alive
+from .worker import WorkerIterator
 
 
 class DataLoader:
     """Iterates over `dataset` in batches. The order is fixed by `seed` or `generator` (or by
-    wl.manual_seed); with num_workers > 0 worker processes load batches ahead of use."""
+    wl.manual_seed); with num_workers > 0 worker processes load batches ahead of use, and a
+    positive `timeout` (seconds) bounds the wait for each batch."""
 
     def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False,
                  sampler: Sampler | None = None, batch_sampler: Sampler | None = None,
@@ -33,6 +27,12 @@ class DataLoader:
             raise ValueError(f"num_workers must be a non-negative integer, got {num_workers!r}")
         if not isinstance(prefetch_factor, int) or prefetch_factor < 1:
             raise ValueError(f"prefetch_factor must be a positive integer, got {prefetch_factor!r}")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+                math.isnan(timeout) or timeout < 0:
+            raise ValueError(f"timeout must be a non-negative number of seconds, got {timeout!r}")
+        if timeout and not num_workers:
+            raise ValueError(f"timeout={timeout!r} needs num_workers > 0: it bounds the wait for "
+                             f"a worker's batch (the main process cannot time out its own)")
         if generator is not None and seed is not None:
             raise ValueError("give either generator or seed, not both")
         if sampler is not None and shuffle:
@@ -80,159 +80,4 @@ class DataLoader:
         batches = list(self.batch_sampler)[start:]
         if self.num_workers == 0:
             return (self.collate_fn([self.dataset[i] for i in batch]) for batch in batches)
-        return _WorkerIterator(self, base_seed, batches, start)
-
-
-class _WorkerError:
-    """What a failing worker sends back: where it failed and the traceback as text."""
-
-    def __init__(self, worker_id: int, index, exc: BaseException) -> None:
-        self.worker_id, self.index = worker_id, index
-        self.exc_type = type(exc).__name__
-        self.text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-
-
-def _seed_all(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    wl_random.manual_seed(seed)
-
-
-def _worker_loop(worker_id: int, dataset, index_q, result_q, seed: int,
-                 init_fn: Callable | None, parent: int) -> None:
-    """Runs in a worker process: take (batch number, indices), send back (batch number, samples
-    as NumPy arrays) until told to stop (None) or the parent goes away."""
-    _seed_all(seed + worker_id)
-    try:
-        if init_fn is not None:
-            init_fn(worker_id)
-    except Exception as e:  # noqa: BLE001  (reported to the parent, which raises)
-        result_q.put((-1, _WorkerError(worker_id, None, e)))
-        return
-    while True:
-        try:
-            task = index_q.get(timeout=_POLL)
-        except queue.Empty:
-            if os.getppid() != parent:
-                return
-            continue
-        if task is None:
-            return
-        n, indices = task
-        # each batch gets its own random streams, so a sample's random transforms do not depend
-        # on which worker loads it or on which batches came before (a resumed pass repeats them)
-        _seed_all(int(np.random.SeedSequence([seed, n]).generate_state(1, np.uint64)[0]))
-        current = None
-        try:
-            samples = []
-            for current in indices:
-                samples.append(to_numpy(dataset[current]))
-            result_q.put((n, samples))
-        except Exception as e:  # noqa: BLE001
-            result_q.put((n, _WorkerError(worker_id, current, e)))
-
-
-def _context():
-    methods = mp.get_all_start_methods()
-    return mp.get_context("fork" if "fork" in methods else "spawn")
-
-
-class _WorkerIterator:
-    """One pass over a DataLoader with worker processes: batch k goes to worker k % num_workers,
-    at most prefetch_factor * num_workers batches are in flight, and results come out in order."""
-
-    def __init__(self, loader: DataLoader, base: int, batches: list, start: int) -> None:
-        self.loader, self.workers, self._closed = loader, [], False
-        self.collate_fn = loader.collate_fn
-        self.batches = iter(batches)
-        self.length = len(batches)
-        ctx, parent = _context(), os.getpid()
-        self.result_q = ctx.Queue()
-        self.index_qs = [ctx.Queue() for _ in range(loader.num_workers)]
-        for wid, iq in enumerate(self.index_qs):
-            p = ctx.Process(target=_worker_loop, daemon=True,
-                            args=(wid, loader.dataset, iq, self.result_q, base,
-                                  loader.worker_init_fn, parent))
-            p.start()
-            self.workers.append(p)
-        # batches keep their numbers from a full pass, so batch n always goes to worker
-        # n % num_workers (and its seeded randomness) whether or not the pass was resumed
-        self.sent = self.received = start
-        self.pending: dict = {}
-        for _ in range(loader.prefetch_factor * loader.num_workers):
-            if not self._send():
-                break
-
-    def _send(self) -> bool:
-        batch = next(self.batches, None)
-        if batch is None:
-            return False
-        self.index_qs[self.sent % len(self.workers)].put((self.sent, list(batch)))
-        self.sent += 1
-        return True
-
-    def __iter__(self) -> _WorkerIterator:
-        return self
-
-    def __len__(self) -> int:
-        return self.length
-
-    def _get(self):
-        waited = 0.0
-        while True:
-            try:
-                return self.result_q.get(timeout=_POLL)
-            except queue.Empty:
-                dead = [i for i, p in enumerate(self.workers) if not p.is_alive()]
-                if dead:
-                    self.close()
-                    raise RuntimeError(f"DataLoader worker(s) {dead} exited unexpectedly "
-                                       f"(exit codes {[self.workers[i].exitcode for i in dead]})"
-                                       ) from None
-                waited += _POLL
-                if self.loader.timeout and waited >= self.loader.timeout:
-                    self.close()
-                    raise RuntimeError(f"DataLoader timed out after {self.loader.timeout} s "
-                                       f"waiting for a batch") from None
-
-    def __next__(self):
-        if self._closed or self.received >= self.sent:
-            self.close()
-            raise StopIteration
-        while self.received not in self.pending:
-            n, data = self._get()
-            if isinstance(data, _WorkerError):
-                self.close()
-                where = "in worker_init_fn" if n < 0 else f"at dataset index {data.index!r}"
-                raise RuntimeError(f"DataLoader worker {data.worker_id} failed {where} with "
-                                   f"{data.exc_type}. Original traceback:\n{data.text}")
-            self.pending[n] = data
-        samples = self.pending.pop(self.received)
-        self.received += 1
-        self._send()
-        return self.collate_fn(samples)
-
-    def close(self) -> None:
-        """Stop the workers and release the queues (safe to call more than once)."""
-        if self._closed:
-            return
-        self._closed = True
-        for iq in self.index_qs:
-            try:
-                iq.put(None)
-            except (OSError, ValueError):
-                pass
-        for p in self.workers:
-            p.join(timeout=2 * _POLL)
-            if p.is_alive():
-                p.terminate()
-                p.join(timeout=1)
-        for q in [*self.index_qs, self.result_q]:
-            q.cancel_join_thread()
-            q.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001  (interpreter shutdown)
-            pass
+        return WorkerIterator(self, base_seed, batches, start)
