@@ -31,6 +31,7 @@ class WorkerError:
         self.text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
     def message(self) -> str:
+        """The error the main process raises, as PyTorch words it."""
         return (f"DataLoader worker {self.worker_id} failed {self.where} with {self.exc_type}. "
                 f"Original traceback:\n{self.text}")
 
