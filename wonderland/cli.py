@@ -4,9 +4,10 @@ draw a model's computation graph.
     wonderland demo                          the README's main job (a CNN on MNIST-1D)
     wonderland train mnist1d_cnn --lr 0.005  any recipe; settings override its defaults
     wonderland eval runs/mnist1d_cnn         the test metrics of a finished run
-    wonderland tune mnist1d_mlp --trials 20  an Optuna search, stored in SQLite
+    wonderland tune mnist1d_mlp --trials 20  an Optuna search, stored in runs/tune.db
     wonderland plot runs/a runs/b            curves of one run, or several compared
     wonderland list                          the recipes
+    wonderland train mnist1d_cnn --help      a recipe's settings (or: wonderland list RECIPE)
     wonderland viz graph mnist1d_cnn         the model's computation graph (graphviz)
     wonderland bench [workload ...]          timings side by side with PyTorch
 """
@@ -16,9 +17,54 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
 DEMO = "mnist1d_cnn"
+TUNE_STORAGE = "runs/tune.db"  # one SQLite file for every study, next to the runs
+HELP = ("-h", "--help")
+
+
+class UsageError(Exception):
+    """A mistake on the command line. main() prints it as 'wonderland <command>: <message>'
+    (after the usage line when argparse found it) and returns 2, as argparse does."""
+
+    def __init__(self, message: str, prog: str | None = None, usage: str = "") -> None:
+        super().__init__(message)
+        self.prog, self.usage = prog, usage
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser raising UsageError instead of printing and exiting, so that its errors
+    read like every other usage error. No abbreviations: an unknown --option is a recipe
+    setting, and must not be taken for a prefix of a known one (--s for --study)."""
+
+    commands: Collection[str] = ()  # the top-level parser's subcommands
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+
+    def error(self, message: str):
+        raise UsageError(message, self.prog, self.format_usage())
+
+
+def _count(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expects a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _type_name(default) -> str:
+    """The type a setting's values take, from its default (None: any)."""
+    if default is None:
+        return "any"
+    return {bool: "bool", int: "int", float: "float", str: "str"}.get(type(default),
+                                                                      type(default).__name__)
 
 
 def _parse_value(key: str, text: str, default):
@@ -31,12 +77,12 @@ def _parse_value(key: str, text: str, default):
         return value
     if isinstance(default, bool):
         if not isinstance(value, bool):
-            raise SystemExit(f"--{key} expects true or false, got {text!r}")
+            raise UsageError(f"--{key} expects true or false, got {text!r}")
     elif isinstance(default, int) and not (isinstance(value, int) and not isinstance(value, bool)):
-        raise SystemExit(f"--{key} expects an integer, got {text!r}")
+        raise UsageError(f"--{key} expects an integer, got {text!r}")
     elif isinstance(default, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SystemExit(f"--{key} expects a number, got {text!r}")
+            raise UsageError(f"--{key} expects a number, got {text!r}")
         value = float(value)
     elif isinstance(default, str):
         value = text
@@ -44,24 +90,45 @@ def _parse_value(key: str, text: str, default):
 
 
 def parse_overrides(recipe, args: list[str]) -> dict:
-    """`--key value` pairs (or --key=value) as config overrides, typed by the recipe's defaults."""
+    """`--key value` pairs (or --key=value) as config overrides, typed by the recipe's defaults;
+    UsageError for anything else, naming the closest setting to a mistyped key."""
+    from .recipes import did_you_mean
+
     defaults, out, i = recipe.defaults(), {}, 0
     while i < len(args):
         arg = args[i]
-        if not arg.startswith("--"):
-            raise SystemExit(f"expected --key value, got {arg!r}")
-        key, _, value = arg[2:].partition("=")
+        if not arg.startswith("--") or arg == "--":
+            raise UsageError(f"expected --key value, got {arg!r}")
+        key, has_value, value = arg[2:].partition("=")
         key = key.replace("-", "_")
-        if not value:
-            if i + 1 >= len(args):
-                raise SystemExit(f"--{key} needs a value")
-            value, i = args[i + 1], i + 1
         if key not in defaults:
-            raise SystemExit(f"recipe '{recipe.name}' has no setting '{key}'; "
-                             f"known: {', '.join(sorted(defaults))}")
+            raise UsageError(f"recipe '{recipe.name}' has no setting '{key}'"
+                             f"{did_you_mean(key, defaults)} (add --help to see them)")
+        if not has_value:
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                raise UsageError(f"--{key} needs a value")
+            value, i = args[i + 1], i + 1
         out[key] = _parse_value(key, value, defaults[key])
         i += 1
     return out
+
+
+def settings_help(recipe) -> str:
+    """The recipe's settings with their types and defaults, as `--help` and `list` show them:
+    the recipe's own first, then the trainer's (with the recipe's values)."""
+    from .train.recipe import TRAINER_DEFAULTS
+
+    defaults = recipe.defaults()
+    own = [k for k in recipe.config if k not in TRAINER_DEFAULTS]
+    width = max(len(k) for k in defaults) + 2
+    lines = []
+    for title, keys in ((f"settings of {recipe.name} (--key value; type, default):", own),
+                        ("the trainer's settings:", list(TRAINER_DEFAULTS))):
+        if keys:
+            lines.append(title)
+            lines += [f"  --{k:{width}s} {_type_name(defaults[k]):6s} "
+                      f"{json.dumps(defaults[k], default=str)}" for k in keys]
+    return "\n".join(lines)
 
 
 def cmd_train(ns, extra: list[str]) -> int:
@@ -93,28 +160,54 @@ def cmd_eval(ns, extra: list[str]) -> int:
 
 def cmd_tune(ns, extra: list[str]) -> int:
     from .recipes import get
-    from .train.run import trainer_for
-    from .tune.study import best_config, report_and_prune, search
+    from .tune.objective import recipe_objective, study_name
+    from .tune.study import progress_callback, quiet_optuna, search
 
     recipe = get(ns.recipe)
-    if recipe.search_space is None:
-        raise SystemExit(f"recipe '{recipe.name}' defines no search_space")
-    overrides = parse_overrides(recipe, extra)
-    direction = "minimize" if ns.mode == "min" else "maximize"
-
-    def objective(trial) -> float:
-        cfg = recipe.configure({**overrides, **recipe.search_space(trial)})
-        report = lambda trainer, metrics: report_and_prune(trial, metrics[ns.monitor],  # noqa: E731
-                                                            trainer.step)
-        trainer, _ = trainer_for(recipe, cfg, None, progress=False, use_test=False,
-                                 on_eval=[report])
-        return trainer.fit()[ns.monitor]
-
-    study = search(objective, storage=ns.storage, study_name=ns.study or recipe.name,
-                   n_trials=ns.trials, sampler=ns.sampler, seed=ns.seed, direction=direction)
-    print(f"{len(study.trials)} trials in study '{study.study_name}' ({ns.storage}); "
-          f"best {ns.monitor} {study.best_value:.4f} with {json.dumps(best_config(study))}")
+    fixed = parse_overrides(recipe, extra)
+    try:
+        objective = recipe_objective(recipe, fixed, ns.monitor)
+    except ValueError as e:  # the recipe cannot be tuned as asked
+        raise UsageError(str(e)) from None
+    mode = ns.mode or ("min" if ns.monitor == "loss" else "max")
+    name = ns.study or study_name(recipe.name, fixed, ns.monitor)
+    storage = ns.storage or TUNE_STORAGE
+    metric = f"val {ns.monitor}"
+    print(f"study '{name}' in {storage}: {ns.trials} more trial{'s' * (ns.trials != 1)} to "
+          f"{mode}imise {metric}")
+    try:
+        with quiet_optuna():  # a line per trial of our own instead of Optuna's log
+            study = search(objective, storage=storage, study_name=name, n_trials=ns.trials,
+                           sampler=ns.sampler, seed=ns.sampler_seed,
+                           direction={"min": "minimize", "max": "maximize"}[mode],
+                           callbacks=[progress_callback(metric, ns.trials)],
+                           user_attrs={"recipe": recipe.ref, "fixed": fixed,
+                                       "monitor": ns.monitor, "mode": mode})
+    except KeyboardInterrupt:  # Ctrl-C: the finished trials are stored
+        print(f"interrupted; the finished trials are kept in study '{name}': the same command "
+              f"adds more", file=sys.stderr)
+        return 130
+    print(_tune_summary(study, recipe, fixed, metric))
     return 0
+
+
+def _tune_summary(study, recipe, fixed: dict, metric: str) -> str:
+    """The study's best trial, and the command that trains its settings."""
+    import shlex
+
+    from .tune.study import best_config
+
+    try:
+        best_config(study)
+    except ValueError:
+        return f"{len(study.trials)} trials in study '{study.study_name}', none completed"
+    best = study.best_trial
+    settings = {**fixed, **best.user_attrs.get("settings", best.params)}
+    args = " ".join(f"--{k} {shlex.quote(v if isinstance(v, str) else json.dumps(v))}"
+                    for k, v in settings.items())
+    return (f"{len(study.trials)} trials in study '{study.study_name}'; best {metric} "
+            f"{best.value:.4g} (trial {best.number}). To train it:\n"
+            f"  wonderland train {shlex.quote(recipe.ref)} {args}")
 
 
 def cmd_plot(ns, extra: list[str]) -> int:
@@ -129,11 +222,15 @@ def cmd_plot(ns, extra: list[str]) -> int:
 def cmd_list(ns, extra: list[str]) -> int:
     from .recipes import get, names
 
-    for name in names():
+    shown = ns.recipes or names()
+    for i, name in enumerate(shown):
         recipe = get(name)
         pub = recipe.published or {}
         figure = ", ".join(f"{k} {v}" for k, v in pub.items() if isinstance(v, (int, float)))
-        print(f"{name:18s} {recipe.description}" + (f"  [published: {figure}]" if figure else ""))
+        print(f"{recipe.name:18s} {recipe.description}"
+              + (f"  [published: {figure}]" if figure else ""))
+        if ns.recipes or ns.settings:
+            print(settings_help(recipe) + ("\n" if i + 1 < len(shown) else ""))
     return 0
 
 
@@ -158,14 +255,29 @@ def cmd_bench(ns, extra: list[str]) -> int:
     return bench_main([*extra, *ns.args])  # options before workload names land in extra
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="wonderland", description=__doc__.split("\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog=__doc__.split("\n", 2)[2])
-    sub = p.add_subparsers(dest="command", required=True)
+def _recipe_epilog(command: str, recipe) -> str:
+    """The settings of the recipe a `--help` names, or how to see them."""
+    if recipe is not None:
+        return settings_help(recipe)
+    return f"wonderland {command} RECIPE --help lists the recipe's settings, which --key value sets"
+
+
+def _parser(recipe=None) -> argparse.ArgumentParser:
+    """The command's parser; `recipe` (the one a --help names) adds its settings to the help of
+    the commands that take a recipe."""
+    intro, examples = __doc__.split("\n\n", 1)
+    raw = argparse.RawDescriptionHelpFormatter
+    p = _Parser(prog="wonderland", description=intro, formatter_class=raw, epilog=examples)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.commands = sub.choices.keys()  # filled in as the commands are added
+
+    def command(name: str, help_: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".",
+                              formatter_class=raw, **kwargs)
+
     for name, help_ in (("train", "train a recipe (the demo when none is named)"),
                         ("demo", "the README's main job: a CNN on MNIST-1D, about a minute")):
-        t = sub.add_parser(name, help=help_)
+        t = command(name, help_, epilog=_recipe_epilog(name, recipe))
         if name == "train":
             t.add_argument("recipe", nargs="?", help="a recipe name or a .py file")
         t.add_argument("--run-dir", help="default runs/<recipe>")
@@ -173,34 +285,46 @@ def _parser() -> argparse.ArgumentParser:
                        help="start over instead of resuming a checkpoint in the run directory")
         t.add_argument("--no-progress", action="store_true", help="no progress bar")
         t.set_defaults(run=cmd_train, recipe=None)
-    e = sub.add_parser("eval", help="evaluate a finished run")
-    e.add_argument("run_dir")
+    e = command("eval", "evaluate a finished run")
+    e.add_argument("run_dir", help="a run directory, as runs/mnist1d_cnn")
     e.add_argument("--split", choices=("test", "val"), default="test")
     e.add_argument("--weights", choices=("model", "best"), default="model",
                    help="final weights, or the best on validation")
     e.set_defaults(run=cmd_eval)
-    u = sub.add_parser("tune", help="hyperparameter search with Optuna")
-    u.add_argument("recipe")
-    u.add_argument("--trials", type=int, default=20)
-    u.add_argument("--storage", default="sqlite:///study.db",
-                   help="a database URL shared by every process of the study")
-    u.add_argument("--study", help="study name (default: the recipe's)")
-    u.add_argument("--sampler", default="tpe", choices=("tpe", "gp", "random"))
-    u.add_argument("--seed", type=int, default=None)
-    u.add_argument("--monitor", default="loss", help="the validation metric to optimise")
-    u.add_argument("--mode", default="min", choices=("min", "max"))
+    u = command("tune", "search a recipe's settings with Optuna, scored on the validation split",
+                epilog=_recipe_epilog("tune", recipe))
+    u.add_argument("recipe", help="a recipe name or a .py file, with a search_space")
+    u.add_argument("--trials", type=_count, default=20, help="trials to run (default 20)")
+    u.add_argument("--storage", help=f"a database URL or SQLite file shared by every process "
+                                     f"of the study (default {TUNE_STORAGE})")
+    u.add_argument("--study", help="study name (default: the recipe's, with the settings "
+                                   "given here and the metric when not the loss)")
+    u.add_argument("--sampler", default="tpe", choices=("tpe", "gp", "random"),
+                   help="Optuna's sampler (default tpe)")
+    u.add_argument("--sampler-seed", type=int, default=None,
+                   help="seeds the sampler (--seed is the recipe's)")
+    u.add_argument("--monitor", default="loss",
+                   help="the validation metric to optimise (default loss)")
+    u.add_argument("--mode", choices=("min", "max"),
+                   help="default: min for loss, max for the recipe's metrics")
     u.set_defaults(run=cmd_tune)
-    pl = sub.add_parser("plot", help="draw curves.png of runs (several: compared)")
-    pl.add_argument("run_dirs", nargs="+")
-    pl.add_argument("--out")
+    pl = command("plot", "draw curves.png of runs (several: compared)")
+    pl.add_argument("run_dirs", nargs="+", help="run directories")
+    pl.add_argument("--out", help="default RUN_DIR/curves.png, or comparison.png")
     pl.set_defaults(run=cmd_plot)
-    sub.add_parser("list", help="the recipes").set_defaults(run=cmd_list)
-    v = sub.add_parser("viz", help="draw a recipe's model")
+    li = command("list", "the recipes, and their settings on request")
+    li.add_argument("recipes", nargs="*", help="show these recipes with their settings")
+    li.add_argument("--settings", action="store_true", help="show every recipe's settings")
+    li.set_defaults(run=cmd_list)
+    v = command("viz", "draw a recipe's model")
     vsub = v.add_subparsers(dest="what", required=True)
-    g = vsub.add_parser("graph", help="the computation graph of one forward pass")
-    g.add_argument("recipe")
-    g.add_argument("--out", help="an .svg, .png or .pdf file")
-    g.add_argument("--batch", type=int, default=2)
+    g = vsub.add_parser("graph", help="the computation graph of one forward pass",
+                        description="The computation graph of one forward pass.",
+                        formatter_class=raw, epilog=_recipe_epilog("viz graph", recipe))
+    g.add_argument("recipe", help="a recipe name or a .py file")
+    g.add_argument("--out", help="an .svg, .png or .pdf file (default RECIPE-graph.svg)")
+    g.add_argument("--batch", type=int, default=2,
+                   help="examples in the batch traced through the model (default 2)")
     g.set_defaults(run=cmd_viz)
     b = sub.add_parser("bench", help="benchmarks side by side with PyTorch "
                                      "(wonderland bench --help lists the options)", add_help=False)
@@ -209,19 +333,60 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    ns, extra = _parser().parse_known_args(argv)
-    if extra and ns.run not in (cmd_train, cmd_tune, cmd_viz, cmd_bench):
-        raise SystemExit(f"unrecognised arguments: {' '.join(extra)}")
+def _help_recipe(parser: _Parser, argv: list[str]):
+    """The recipe a `train|demo|tune|viz graph RECIPE --help` names, whose settings its help
+    then lists; None when no help is asked for or no recipe is named."""
+    if not any(a in HELP for a in argv):
+        return None
     try:
+        ns, _ = parser.parse_known_args([a for a in argv if a not in HELP])
+    except UsageError:  # say, tune --help: argparse's own help then
+        return None
+    if ns.command not in ("train", "demo", "tune", "viz"):
+        return None  # eval's --recipe, say: its help lists no settings
+    name = ns.recipe or (DEMO if ns.command == "demo" else None)
+    if name is None:
+        return None
+    from .recipes import get
+
+    return get(name)
+
+
+def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """(namespace, the --key value settings left over); UsageError for a mistake."""
+    from .recipes import did_you_mean
+
+    parser = _parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in parser.commands:
+        raise UsageError(f"no command '{argv[0]}'{did_you_mean(argv[0], parser.commands)} "
+                         f"(wonderland --help lists them)", "wonderland")
+    recipe = _help_recipe(parser, argv)
+    ns, extra = (parser if recipe is None else _parser(recipe)).parse_known_args(argv)
+    if extra and ns.run not in (cmd_train, cmd_tune, cmd_viz, cmd_bench):
+        raise UsageError(f"unrecognised arguments: {' '.join(extra)}")
+    return ns, extra
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script: 0 on success; 2 for a usage error or a failure that
+    the command explains, printed as 'wonderland <command>: <message>'."""
+    from .recipes import RecipeNotFoundError
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    prog = f"wonderland {argv[0]}" if argv and not argv[0].startswith("-") else "wonderland"
+    try:
+        ns, extra = _parse(argv)
+        prog = f"wonderland {ns.command}" + (f" {ns.what}" if ns.command == "viz" else "")
         return ns.run(ns, extra)
+    except (UsageError, RecipeNotFoundError) as e:
+        usage = getattr(e, "usage", "")
+        print(f"{usage}{getattr(e, 'prog', None) or prog}: {e}", file=sys.stderr)
+        return 2
     except (ValueError, KeyError, FileNotFoundError, ImportError) as e:
         if os.environ.get("WONDERLAND_DEBUG"):
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
-        print(f"wonderland {ns.command}: {message}\n(set WONDERLAND_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(f"{prog}: {message}\n(set WONDERLAND_DEBUG=1 for the traceback)", file=sys.stderr)
         return 2
 
 

@@ -1,5 +1,6 @@
 """Hyperparameter search with Optuna: finding a quadratic's minimum, the samplers, one study
-shared by two processes through an SQLite file, seeded determinism, pruning and errors."""
+shared by two processes through an SQLite file (its folder made, its user_attrs kept), seeded
+determinism, pruning and errors."""
 import os
 import socket
 import subprocess
@@ -136,6 +137,26 @@ def test_storage_url():
     assert tune.storage_url("runs/s.db") == f"sqlite:///{os.path.abspath('runs/s.db')}"
     storage = optuna.storages.InMemoryStorage()
     assert tune.make_storage(storage) is storage and tune.make_storage(None) is None
+
+
+def test_an_sqlite_storage_makes_its_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for storage in ("runs/a/s.db", "sqlite:///runs/b/s.db", f"sqlite:///{tmp_path}/c/d/s.db"):
+        tune.search(quadratic, storage=storage, n_trials=1, seed=0)
+    assert all((tmp_path / p).is_file() for p in ("runs/a/s.db", "runs/b/s.db", "c/d/s.db"))
+
+
+def test_a_resumed_study_must_keep_its_user_attrs(tmp_path):
+    db = tmp_path / "s.db"
+    attrs = {"fixed": {"steps": 3}, "shape": (2, 3)}
+    tune.search(quadratic, storage=db, study_name="s", n_trials=1, user_attrs=attrs)
+    study = tune.search(quadratic, storage=db, study_name="s", n_trials=1, user_attrs=attrs)
+    assert study.user_attrs == {"fixed": {"steps": 3}, "shape": [2, 3]}
+    with pytest.raises(ValueError, match=r"study 's' was run with fixed \{'steps': 3\}, not "
+                                         r"\{'steps': 4\}: name another study"):
+        tune.search(quadratic, storage=db, study_name="s", n_trials=1,
+                    user_attrs={"fixed": {"steps": 4}})
+    assert len(optuna.load_study(study_name="s", storage=f"sqlite:///{db}").trials) == 2
 
 
 def test_pruning_with_report_and_prune():

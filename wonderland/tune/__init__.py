@@ -1,13 +1,17 @@
 """Tuning: k-fold cross-validation, ensembles of models, and hyperparameter search with Optuna
-(imported only when a search runs)."""
+(imported only when a search runs), of any objective or of a recipe's settings."""
 from .ensemble import Ensemble, combine_scores, ensemble_predict
 from .kfold import CVResult, cross_validate, kfold_indices
+from .objective import recipe_objective, searched_keys, study_name
 from .study import (
     best_config,
     gp_available,
     make_pruner,
     make_sampler,
     make_storage,
+    progress_callback,
+    progress_line,
+    quiet_optuna,
     report_and_prune,
     search,
     storage_url,

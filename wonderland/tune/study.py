@@ -4,11 +4,13 @@ one study) and runs trials; helpers for pruning and for reading the best configu
 Optuna is imported only when these functions run, so `import wonderland.tune` does not need it."""
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -89,8 +91,21 @@ def make_storage(storage: Any) -> Any:
     if storage is None or isinstance(storage, optuna.storages.BaseStorage):
         return storage
     url = storage_url(storage)
-    kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if url.startswith("sqlite") else None
+    kwargs = None
+    if url.startswith("sqlite"):
+        kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}}
+        _make_parent_folder(url)
     return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+
+
+def _make_parent_folder(sqlite_url: str) -> None:
+    """Create the folder of an SQLite database file (runs/tune.db in a fresh checkout): SQLite
+    creates the file but not the folders above it."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(sqlite_url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
 
 
 def _create_study(optuna, storage: Any, attempts: int = 6, **kwargs) -> optuna.Study:
@@ -114,7 +129,8 @@ def search(objective: Callable[[optuna.Trial], float], *,
            direction: str = "minimize", load_if_exists: bool = True,
            timeout: float | None = None, pruner: Any = "median",
            callbacks: Iterable[Callable] | None = None,
-           catch: tuple[type[Exception], ...] = ()) -> optuna.Study:
+           catch: tuple[type[Exception], ...] = (),
+           user_attrs: dict[str, Any] | None = None) -> optuna.Study:
     """Create (or, with load_if_exists, resume) the study `study_name` in `storage` and run
     `objective(trial) -> float` for n_trials more trials and/or until `timeout` seconds pass.
     Returns the optuna.Study; the best parameters are best_config(study).
@@ -126,8 +142,12 @@ def search(objective: Callable[[optuna.Trial], float], *,
     sampler: 'tpe' (default), 'gp' (needs torch and scipy), 'random', or an Optuna sampler.
     pruner: 'median' (default), 'hyperband', 'halving', 'none', or an Optuna pruner; it acts
         on values the objective reports with report_and_prune(trial, value, step).
-    Every trial records who ran it in its user_attrs 'worker_pid' and 'worker_host'. Exceptions
-    from the objective propagate unless listed in `catch` (then the trial is marked failed)."""
+    Every trial records who ran it in its user_attrs 'worker_pid' and 'worker_host'. The study
+    stores `user_attrs` (JSON values: what the objective holds fixed, say), and a resumed study
+    whose stored values differ is refused (ValueError), so that trials of different objectives
+    never mix. Exceptions from the objective propagate unless listed in `catch` (then the trial
+    is marked failed).
+    callbacks: functions (study, frozen_trial) called after each trial, as progress_callback."""
     optuna = _optuna()
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
@@ -140,6 +160,7 @@ def search(objective: Callable[[optuna.Trial], float], *,
     study = _create_study(optuna, storage, sampler=sampler, pruner=pruner,
                           study_name=study_name, direction=direction,
                           load_if_exists=load_if_exists)
+    _set_user_attrs(study, user_attrs or {})
     pid, host = os.getpid(), socket.gethostname()
 
     def recorded(trial: optuna.Trial) -> float:
@@ -150,6 +171,30 @@ def search(objective: Callable[[optuna.Trial], float], *,
     study.optimize(recorded, n_trials=n_trials, timeout=timeout, catch=catch,
                    callbacks=list(callbacks) if callbacks is not None else None)
     return study
+
+
+def _set_user_attrs(study: optuna.Study, attrs: dict[str, Any]) -> None:
+    """Store attrs on the study, refusing one that a resumed study holds with another value."""
+    stored = study.user_attrs
+    for key, value in attrs.items():
+        value = json.loads(json.dumps(value))  # as the database gives it back: tuples are lists
+        if key in stored and stored[key] != value:
+            raise ValueError(f"study {study.study_name!r} was run with {key} {stored[key]!r}, "
+                             f"not {value!r}: name another study")
+        study.set_user_attr(key, value)
+
+
+@contextmanager
+def quiet_optuna() -> Iterator[None]:
+    """Optuna's log below ERROR muted (its line per trial, its warning and traceback per failed
+    trial), for callers that print their own lines and let the objective's errors propagate."""
+    optuna = _optuna()
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
 
 
 def report_and_prune(trial: optuna.Trial, value: float, step: int) -> None:
@@ -169,3 +214,44 @@ def best_config(study: optuna.Study) -> dict[str, Any]:
     if not done:
         raise ValueError(f"best_config: study {study.study_name!r} has no completed trial yet")
     return dict(study.best_trial.params)
+
+
+def _short(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def progress_line(study: optuna.Study, trial: optuna.trial.FrozenTrial,
+                  metric: str = "value") -> str:
+    """One line on a finished trial: its number, its settings (the user_attr 'settings' when the
+    objective recorded one, else its parameters), its value or how it ended, and the study's
+    best so far, e.g. 'trial 7: lr=0.0123, hidden=64 -> val loss 0.4321 (best 0.4012, trial 5)'."""
+    optuna = _optuna()
+    state = optuna.trial.TrialState
+    settings = trial.user_attrs.get("settings", trial.params)
+    shown = ", ".join(f"{k}={_short(v)}" for k, v in settings.items())
+    if trial.state == state.COMPLETE:
+        outcome = f"{metric} {_short(float(trial.value))}"
+    elif trial.state == state.PRUNED and trial.last_step is not None:
+        last = trial.intermediate_values[trial.last_step]
+        outcome = f"pruned at step {trial.last_step} ({metric} {_short(float(last))})"
+    else:
+        outcome = {state.FAIL: "failed"}.get(trial.state, trial.state.name.lower())
+    done = study.get_trials(deepcopy=False, states=(state.COMPLETE,))
+    best = (f"best {_short(float(study.best_value))}, trial {study.best_trial.number}" if done
+            else "none completed yet")
+    return f"trial {trial.number}: {shown} -> {outcome} ({best})"
+
+
+def progress_callback(metric: str = "value", total: int | None = None,
+                      write: Callable[[str], None] = print) -> Callable:
+    """A callback for search(callbacks=...) that writes progress_line for every trial this
+    process finishes, counted as '[3/20]' when `total` trials are asked for."""
+    count = 0
+
+    def callback(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        nonlocal count
+        count += 1
+        where = f"[{count}/{total}] " if total else ""
+        write(where + progress_line(study, trial, metric))
+
+    return callback
