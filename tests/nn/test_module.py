@@ -2,9 +2,11 @@
 containers, and saving to safetensors atomically."""
 import math
 import os
+import re
 
 import numpy as np
 import pytest
+import torch
 
 import wonderland as wl
 from wonderland import nn
@@ -57,11 +59,100 @@ def test_reassigning_an_attribute_moves_it_between_tables():
     assert m.bias is None and "bias" not in dict(m.named_parameters())
     m.extra = nn.Parameter(wl.ones(1))
     assert "extra" in dict(m.named_parameters())
+    del m.extra
     m.extra = 3
     assert m.extra == 3 and "extra" not in dict(m.named_parameters())
     del m.weight
     with pytest.raises(AttributeError, match="no attribute 'weight'"):
         _ = m.weight
+
+
+def _pair(lib):
+    """The same module in wonderland and in torch: children, parameters and buffers
+    interleaved, so that a reassignment moved to the end would show."""
+    class Pair(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = lib.nn.Linear(1, 1)
+            self.w = lib.nn.Parameter(lib.zeros(1))
+            self.register_buffer("b", lib.zeros(1))
+            self.c = lib.nn.Linear(1, 1)
+            self.v = lib.nn.Parameter(lib.ones(1))
+            self.register_buffer("d", lib.zeros(1), persistent=False)
+            self.e = lib.nn.Linear(1, 1)
+    return Pair()
+
+
+def _order(m):
+    return ([n for n, _ in m.named_children()], [n for n, _ in m.named_parameters()],
+            [n for n, _ in m.named_buffers()], list(m.state_dict()))
+
+
+ASSIGNMENTS = [  # (name, value maker), each applied to a fresh pair
+    ("a", lambda lib: lib.nn.Linear(1, 1)), ("w", lambda lib: lib.nn.Parameter(lib.ones(1))),
+    ("b", lambda lib: lib.ones(1)), ("d", lambda lib: lib.ones(1)), ("a", lambda lib: None),
+    ("w", lambda lib: None), ("b", lambda lib: None),
+    ("c", lambda lib: lib.nn.Parameter(lib.ones(1))), ("b", lambda lib: lib.nn.Linear(1, 1)),
+    ("d", lambda lib: lib.nn.Parameter(lib.ones(1))), ("d", lambda lib: lib.nn.Linear(1, 1)),
+]
+
+
+@pytest.mark.parametrize("name, make", ASSIGNMENTS)
+def test_reassignment_keeps_or_moves_places_as_in_torch(name, make):
+    ours, theirs = _pair(wl), _pair(torch)
+    setattr(ours, name, make(wl))
+    setattr(theirs, name, make(torch))
+    assert _order(ours) == _order(theirs)
+
+
+WRONG_KINDS = [  # (name, value maker, our message)
+    ("a", lambda lib: 3, "cannot assign 'int' as child module 'a' (Module or None expected)"),
+    ("a", lambda lib: lib.zeros(1), "cannot assign 'Tensor' as child module 'a'"),
+    ("w", lambda lib: lib.zeros(1),
+     "cannot assign 'Tensor' as parameter 'w' (Parameter or None expected)"),
+    ("w", lambda lib: 3, "cannot assign 'int' as parameter 'w'"),
+    ("v", lambda lib: lib.nn.Linear(1, 1), "cannot assign 'Linear' as parameter 'v'"),
+    ("b", lambda lib: 3, "cannot assign 'int' as buffer 'b' (Tensor or None expected)"),
+]
+
+
+@pytest.mark.parametrize("name, make, message", WRONG_KINDS)
+def test_wrong_kinds_over_registered_names_raise_type_error_as_in_torch(name, make, message):
+    with pytest.raises(TypeError):
+        setattr(_pair(torch), name, make(torch))
+    m = _pair(wl)
+    before = _order(m)
+    with pytest.raises(TypeError, match=re.escape(f"Pair: {message}")):
+        setattr(m, name, make(wl))
+    assert _order(m) == before  # nothing changed
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda m, lib: m.register_buffer("v", lib.zeros(1)), KeyError),
+    (lambda m, lib: m.register_parameter("d", None), KeyError),
+    (lambda m, lib: m.add_module("w", lib.nn.Linear(1, 1)), KeyError),
+    (lambda m, lib: m.register_parameter("a.b", None), KeyError),
+    (lambda m, lib: m.add_module("", lib.nn.Linear(1, 1)), KeyError),
+    (lambda m, lib: m.register_buffer("training", None), KeyError),
+    (lambda m, lib: m.register_parameter(1, None), TypeError),
+])
+def test_registering_a_taken_or_malformed_name_fails_as_in_torch(call, error):
+    for lib in (wl, torch):
+        m = _pair(lib)
+        before = _order(m)
+        with pytest.raises(error):
+            call(m, lib)
+        assert _order(m) == before
+
+
+def test_re_registering_keeps_the_place():
+    ours, theirs = _pair(wl), _pair(torch)
+    for m, lib in ((ours, wl), (theirs, torch)):
+        m.register_parameter("w", lib.nn.Parameter(lib.ones(2)))
+        m.register_buffer("b", lib.ones(2))
+        m.add_module("a", lib.nn.Linear(2, 2))
+    assert _order(ours) == _order(theirs)
+    assert ours.w.shape == (2,) and ours.a.weight.shape == (2, 2)
 
 
 def test_state_dict_has_parameters_and_persistent_buffers():

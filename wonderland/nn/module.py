@@ -26,23 +26,46 @@ class Module:
 
     # --- attributes -------------------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
+        """Register Parameters, Modules and tensors over buffer names, as torch.nn.Module does:
+        a name that stays in its table keeps its place there (and so in children(),
+        named_parameters() and state_dict()); one that changes table goes to the end of its new
+        table. A registered parameter or child takes only its own kind or None."""
         if "_parameters" not in self.__dict__:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before "
                                  f"assigning attributes")
         params, buffers, modules = self._parameters, self._buffers, self._modules
-        if isinstance(value, (Parameter, Module)):
-            for table in (params, buffers, modules):
-                table.pop(name, None)
-            self.__dict__.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
-        elif name in params and (value is None or isinstance(value, Tensor)):
-            params[name] = value  # None, or a plain tensor standing in (functional_call)
-        elif name in buffers and (value is None or isinstance(value, Tensor)):
+        if isinstance(value, Parameter):
+            self._forget(name, keep=params)
+            params[name] = value
+        elif name in params:
+            self._expect(value is None, value, "parameter", name, "Parameter or None")
+            params[name] = value
+        elif isinstance(value, Module):
+            self._forget(name, keep=modules)
+            modules[name] = value
+        elif name in modules:
+            self._expect(value is None, value, "child module", name, "Module or None")
+            modules[name] = value
+        elif name in buffers:
+            self._expect(value is None or isinstance(value, Tensor), value, "buffer", name,
+                         "Tensor or None")
             buffers[name] = value
         else:
-            for table in (params, buffers, modules):
-                table.pop(name, None)
             object.__setattr__(self, name, value)
+
+    def _forget(self, name: str, keep: dict) -> None:
+        """Drop `name` from every table but `keep` and from the plain attributes."""
+        for table in (self._parameters, self._buffers, self._modules):
+            if table is not keep:
+                table.pop(name, None)
+        if keep is not self._buffers:
+            self._non_persistent.discard(name)
+        self.__dict__.pop(name, None)
+
+    def _expect(self, ok: bool, value, kind: str, name: str, expected: str) -> None:
+        if not ok:
+            raise TypeError(f"{type(self).__name__}: cannot assign '{type(value).__name__}' as "
+                            f"{kind} '{name}' ({expected} expected)")
 
     def __getattr__(self, name: str):
         for table in ("_parameters", "_buffers", "_modules"):
@@ -59,7 +82,22 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_new_name(self, kind: str, name, table: dict) -> None:
+        """A name to register: a non-empty string without dots, not taken by another attribute
+        (re-registering under the same kind is allowed and keeps the name's place)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: {kind} name should be a string, got "
+                            f"{type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{type(self).__name__}: {kind} name {name!r} must be non-empty and "
+                           f"contain no '.'")
+        if name not in table and hasattr(self, name):
+            raise KeyError(f"{type(self).__name__}: attribute '{name}' already exists; cannot "
+                           f"register it as a {kind}")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a Parameter (or None, a declared slot) under `name`, as the attribute does."""
+        self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None, "
                             f"got {type(param).__name__}")
@@ -68,12 +106,15 @@ class Module:
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is state but not a weight (running statistics): in state_dict unless
         persistent=False, moved by to(), never given to an optimizer."""
+        self._check_new_name("buffer", name, self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: '{name}' must be a tensor or None")
         self._buffers[name] = tensor
         (self._non_persistent.discard if persistent else self._non_persistent.add)(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module (or None) under `name`, as the attribute does."""
+        self._check_new_name("module", name, self._modules)
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: '{name}' must be a Module, got {type(module).__name__}")
         self._modules[name] = module
@@ -88,15 +129,20 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # --- walking the tree -------------------------------------------------------------------
-    def named_modules(self, prefix: str = "", memo: set | None = None) -> Iterator:
+    def named_modules(self, prefix: str = "", memo: set | None = None,
+                      remove_duplicate: bool = True) -> Iterator:
+        """(dotted name, module) for self and every submodule, depth first; a module reached
+        twice is listed once unless remove_duplicate=False."""
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo,
+                                               remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         return (m for _, m in self.named_modules())
@@ -111,24 +157,29 @@ class Module:
     def children(self) -> Iterator[Module]:
         return (m for _, m in self.named_children())
 
-    def _named(self, table: str, prefix: str, recurse: bool) -> Iterator:
+    def _named(self, table: str, prefix: str, recurse: bool, remove_duplicate: bool) -> Iterator:
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = (self.named_modules(prefix, remove_duplicate=remove_duplicate) if recurse
+                   else [(prefix, self)])
         for mprefix, module in modules:
             for name, t in getattr(module, table).items():
-                if t is None or id(t) in seen:
+                if t is None or (remove_duplicate and id(t) in seen):
                     continue
                 seen.add(id(t))  # a weight shared by two layers is listed once
                 yield (f"{mprefix}.{name}" if mprefix else name), t
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator:
-        return self._named("_parameters", prefix, recurse)
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator:
+        """(dotted name, parameter) pairs; a shared one once unless remove_duplicate=False."""
+        return self._named("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Tensor]:
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator:
-        return self._named("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator:
+        """(dotted name, buffer) pairs; a shared one once unless remove_duplicate=False."""
+        return self._named("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         return (b for _, b in self.named_buffers(recurse=recurse))
