@@ -108,3 +108,66 @@ def test_grad_and_vmap_reach_the_weights_through_functional_call():
     tper = torch.func.vmap(torch.func.grad(tloss), in_dims=(None, 0, 0))(tparams, txs, tys)
     assert_tree_close(torch_names(per), tper)
     assert per["layers.0.weight"].shape == (6, 4, 3)
+
+
+def tied_model(lib, w, scale):
+    """One weight under two names (tied), a buffer, two positional inputs and a keyword."""
+    class Tied(lib.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = lib.nn.Parameter(w)
+            self.register_buffer("scale", scale)
+            self.w_again = self.w
+
+        def forward(self, x, y, *, shift=0.0):
+            return (x @ self.w) * self.scale + y @ self.w_again.T + shift
+    return Tied()
+
+
+def tied_pair():
+    (w, tw), (s, ts) = both(3, 3), both(1)
+    return tied_model(wl, w, s), tied_model(torch, tw, ts)
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+def test_args_tuple_kwargs_dict_pair_and_tied_weights_as_in_torch(tie_weights):
+    (ours, theirs), (x, tx), (y, ty), (w, tw), (s, ts) = (tied_pair(), both(2, 3), both(2, 3),
+                                                          both(3, 3), both(1))
+    order = [n for n, _ in ours.named_parameters(remove_duplicate=False)]
+    got = functional_call(ours, ({"w": w}, {"scale": s}), (x, y), {"shift": 2.0},
+                          tie_weights=tie_weights)
+    want = torch.func.functional_call(theirs, ({"w": tw}, {"scale": ts}), (tx, ty),
+                                      {"shift": 2.0}, tie_weights=tie_weights)
+    assert_tree_close(got, want)
+    assert [n for n, _ in ours.named_parameters(remove_duplicate=False)] == order
+    assert ours.w is ours.w_again and isinstance(ours.w, wl.nn.Parameter)  # restored
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda f, m, p: f(m, ({"w": p}, {"w": p}), None), ValueError, "more than one"),
+    (lambda f, m, p: f(m, {"w": p, "w_again": p * 2}, None), ValueError, "tied"),
+    (lambda f, m, p: f(m, {"w": p}, None, strict=True), RuntimeError, r"missing keys \['scale'"),
+    (lambda f, m, p: f(m, [{"w": p}, 3], None), (TypeError, ValueError), "dict"),
+])
+def test_ambiguous_or_incomplete_dicts_fail_as_in_torch(call, error, message):
+    (ours, theirs), (p, tp) = tied_pair(), both(3, 3)
+    with pytest.raises(error):
+        call(torch.func.functional_call, theirs, tp)
+    with pytest.raises(error, match=message):
+        call(functional_call, ours, p)
+    assert ours.w is ours.w_again and isinstance(ours.w, wl.nn.Parameter)
+
+
+def test_strict_accepts_every_name_and_refuses_plain_objects():
+    (ours, theirs), (x, tx), (w, tw), (s, ts) = tied_pair(), both(2, 3), both(3, 3), both(1)
+    got = functional_call(ours, {"w": w, "scale": s}, (x, x), strict=True)
+    assert_tree_close(got, torch.func.functional_call(theirs, {"w": tw, "scale": ts}, (tx, tx),
+                                                      strict=True))
+    with pytest.raises(TypeError, match="strict=True needs a Module, got Net"):
+        functional_call(Net(), {}, x, strict=True)
+
+
+def test_several_positional_arguments_must_come_as_a_tuple():
+    (ours, _), (x, _) = tied_pair(), both(2, 3)
+    with pytest.raises(TypeError, match=r"kwargs must be a dict, got Tensor .*args=\(x, y\)"):
+        functional_call(ours, {}, x, x)
