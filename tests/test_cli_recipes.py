@@ -1,10 +1,13 @@
 """Every shipped recipe through the command for two steps (the full runs are
-examples/reproduce.py's job), the demo, and `wonderland viz graph`."""
+examples/reproduce.py's job), the demo, `wonderland viz graph`, and a recipe whose data is
+missing offline."""
 import json
+import urllib.error
 
 import pytest
 
 from wonderland import cli
+from wonderland.data.datasets import download
 from wonderland.recipes import names
 
 
@@ -42,3 +45,20 @@ def test_viz_graph_of_a_recipe(mnist1d_root, tmp_path, capsys):
                      "--data_root", mnist1d_root]) == 0
     svg = out.read_text()
     assert "<svg" in svg and ".weight" in svg and "Conv" in svg
+
+
+@pytest.mark.parametrize("name", ["fashion_mlp", "fashion_cnn"])
+def test_missing_data_offline_says_how_to_get_it(name, tmp_path, monkeypatch, capsys):
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(download.urllib.request, "urlopen", offline)
+    run, root = tmp_path / "runs" / name, tmp_path / "no" / "data"
+    assert cli.main(["train", name, "--run-dir", str(run), "--data_root", str(root),
+                     "--no-progress"]) == 2
+    message = capsys.readouterr().err.splitlines()[0]
+    assert message.startswith(f"wonderland train: FashionMNIST: train-images-idx3-ubyte(.gz) is "
+                              f"not in {root} and downloading http")
+    assert "name resolution" in message and "apt-get install dataset-fashion-mnist" in message
+    assert f"run once online to download them into {root}" in message
+    assert list(tmp_path.iterdir()) == []  # no run directory, no empty data folder

@@ -132,15 +132,35 @@ def settings_help(recipe) -> str:
 
 
 def cmd_train(ns, extra: list[str]) -> int:
+    import shlex
+
     from .recipes import get
+    from .train import TrainingInterrupted
     from .train.run import results_line, train_recipe
 
     recipe = get(ns.recipe or DEMO)
     overrides = parse_overrides(recipe, extra)
     run_dir = Path(ns.run_dir or f"runs/{Path(recipe.name).stem}")
-    print(f"{recipe.name}: {recipe.description}\nrun directory: {run_dir}")
-    results = train_recipe(recipe, overrides, run_dir, resume=not ns.fresh,
-                           progress=not ns.no_progress)
+    print(f"{recipe.name}: {recipe.description}", flush=True)
+    try:
+        results = train_recipe(recipe, overrides, run_dir, resume=not ns.fresh,
+                               progress=not ns.no_progress,
+                               announce=lambda line: print(line, flush=True))
+    except KeyboardInterrupt as e:  # Ctrl-C: one line on how to go on, no traceback
+        again = shlex.join(["wonderland", ns.command, *([ns.recipe] if ns.recipe else []),
+                            "--run-dir", str(run_dir), *extra,
+                            *(["--no-progress"] if ns.no_progress else [])])
+        if isinstance(e, TrainingInterrupted):
+            said = f"interrupted at step {e.step}, checkpoint saved; resume with: {again}"
+        elif (run_dir / "checkpoint.safetensors").exists():
+            said = f"interrupted; resume from the last checkpoint with: {again}"
+        else:
+            said = f"interrupted before the first checkpoint; start again with: {again}"
+        print(said, file=sys.stderr)
+        return 130
+    if results.pop("finished_before", False):
+        print(results_line(results))
+        return 0
     if results.get("resumed_from_step"):
         print(f"resumed from step {results['resumed_from_step']}")
     print(results_line(results))
@@ -152,7 +172,7 @@ def cmd_train(ns, extra: list[str]) -> int:
 def cmd_eval(ns, extra: list[str]) -> int:
     from .train.run import evaluate_run
 
-    metrics = evaluate_run(ns.run_dir, ns.split, ns.weights)
+    metrics = evaluate_run(ns.run_dir, ns.split, ns.weights, recipe=ns.recipe)
     print(json.dumps({"run": str(ns.run_dir), "split": ns.split, "weights": ns.weights,
                       **metrics}, indent=2))
     return 0
@@ -290,6 +310,8 @@ def _parser(recipe=None) -> argparse.ArgumentParser:
     e.add_argument("--split", choices=("test", "val"), default="test")
     e.add_argument("--weights", choices=("model", "best"), default="model",
                    help="final weights, or the best on validation")
+    e.add_argument("--recipe", help="the .py file a run was trained from (a run directory "
+                                    "never runs code by itself)")
     e.set_defaults(run=cmd_eval)
     u = command("tune", "search a recipe's settings with Optuna, scored on the validation split",
                 epilog=_recipe_epilog("tune", recipe))

@@ -10,7 +10,7 @@ import pytest
 
 from wonderland.recipes import get
 from wonderland.train import Recipe
-from wonderland.train.run import build, train_recipe
+from wonderland.train.run import build, train_recipe, trainer_for
 
 MNIST1D = {"mnist1d_logreg": (410, 0.32), "mnist1d_mlp": (15_210, 0.68),
            "mnist1d_cnn": (5_210, 0.94), "mnist1d_gru": (5_134, 0.91)}
@@ -65,6 +65,24 @@ def test_fashion_recipes_read_data_root(name, fashion_root):
     x, y = train[0]
     assert x.shape == (1, 28, 28) and str(x.dtype) == "wonderland.float32"
     assert abs(float(x.numpy().mean())) < 2.0  # normalised, not raw bytes
+
+
+@pytest.mark.parametrize("name", [*MNIST1D, *FASHION])
+def test_best_weights_are_chosen_on_training_examples_held_out(name, mnist1d_root, fashion_root,
+                                                              tmp_path):
+    """MNIST-1D's benchmark has no validation split: the test split it evaluates during training
+    chooses nothing. Fashion-MNIST's best weights are chosen on val_size training examples."""
+    recipe = get(name)
+    fashion = name in FASHION
+    cfg = recipe.configure({"data_root": fashion_root if fashion else mnist1d_root,
+                            **({"val_size": 8} if fashion else {})})
+    trainer, loaders = trainer_for(recipe, cfg, tmp_path / "run", progress=False)
+    assert trainer.save_best == fashion and trainer.val_split == ("val" if fashion else "test")
+    if fashion:
+        held_out, train = trainer.val_loader.dataset, trainer.train_loader.dataset
+        assert held_out.dataset is train.dataset  # both are parts of the training set
+        assert not set(held_out.indices) & set(train.indices)
+        assert held_out.dataset is not loaders["test"].dataset
 
 
 @pytest.mark.parametrize("name", [*MNIST1D, *FASHION])

@@ -1,15 +1,15 @@
 """A run killed with SIGKILL and resumed from its checkpoint ends with exactly the weights, and
 logs exactly the metrics, of a run that was never interrupted."""
-import json
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import wonderland as wl
+
+from ._runs import assert_same_run
 
 JOB = Path(__file__).with_name("resume_job.py")
 
@@ -17,12 +17,6 @@ JOB = Path(__file__).with_name("resume_job.py")
 def _run(run_dir, kill_at, workers):
     return subprocess.run([sys.executable, str(JOB), str(run_dir), str(kill_at), str(workers)],
                           capture_output=True, text=True, timeout=120)
-
-
-def _metrics(run_dir):
-    lines = (Path(run_dir) / "metrics.jsonl").read_text().splitlines()
-    return [{k: v for k, v in json.loads(line).items() if k not in ("time", "samples_per_s")}
-            for line in lines]
 
 
 @pytest.mark.parametrize("workers", [0, 2])
@@ -37,11 +31,7 @@ def test_killed_and_resumed_run_matches_uninterrupted(tmp_path, workers, kill_at
     assert not (broken / "model.safetensors").exists()
     resumed = _run(broken, 0, workers)
     assert resumed.returncode == 0, resumed.stderr
-    a, b = wl.load(whole / "model.safetensors"), wl.load(broken / "model.safetensors")
-    assert a.keys() == b.keys()
-    for k in a:
-        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy())  # bit-identical
-    assert _metrics(whole) == _metrics(broken)
+    assert_same_run(whole, broken)
     final = wl.load_state(broken / "checkpoint.safetensors")
     assert final["position"]["step"] == 30
 

@@ -1,6 +1,8 @@
-"""The Trainer: it does what a plain loop does, logs what it says, stops when told, clips, and
-refuses bad settings with clear errors."""
+"""The Trainer: it does what a plain loop does, logs what it says, stops when told (and on
+Ctrl-C, with a checkpoint), clips, and refuses bad settings with clear errors."""
 import json
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ from wonderland import nn
 from wonderland.data import DataLoader, TensorDataset
 from wonderland.functional import cross_entropy
 from wonderland.optim import SGD, clip_grad_norm_
-from wonderland.train import StopTraining, Trainer, evaluate, read_metrics
+from wonderland.train import StopTraining, Trainer, TrainingInterrupted, evaluate, read_metrics
 
 
 def _data(n=60, seed=0):
@@ -119,6 +121,67 @@ def test_hook_can_stop_training(tmp_path):
     trainer.fit()
     assert trainer.step == 3 and trainer.stopped_early
     assert wl.load_state(tmp_path / "checkpoint.safetensors")["position"]["step"] == 3
+
+
+def _press_ctrl_c(at_step: int, times: int = 1):
+    """An on_step hook sending SIGINT to this process `times` times after step `at_step`."""
+    def hook(trainer, record):
+        if trainer.step == at_step:
+            for _ in range(times):
+                os.kill(os.getpid(), signal.SIGINT)
+    return hook
+
+
+def test_ctrl_c_saves_a_checkpoint_at_that_step_and_stops(tmp_path):
+    before = signal.getsignal(signal.SIGINT)
+    trainer = _trainer(tmp_path, steps=50, eval_every=2, on_step=[_press_ctrl_c(3)])
+    with pytest.raises(TrainingInterrupted) as stopped:
+        trainer.fit()
+    assert isinstance(stopped.value, KeyboardInterrupt) and stopped.value.step == 3
+    assert wl.load_state(tmp_path / "checkpoint.safetensors")["position"]["step"] == 3
+    assert not (tmp_path / "model.safetensors").exists()  # the run is not finished
+    assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C behaves as usual again
+    resumed = _trainer(tmp_path, steps=6, eval_every=2)  # (exactness: tests/train/test_interrupt)
+    resumed.fit()
+    assert resumed.resumed_from == 3 and resumed.step == 6
+
+
+def test_a_second_ctrl_c_interrupts_at_once(tmp_path):
+    trainer = _trainer(tmp_path, steps=50, checkpoint_every=2, on_step=[_press_ctrl_c(3, 2)])
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        trainer.fit()
+    assert not isinstance(stopped.value, TrainingInterrupted)
+    assert wl.load_state(tmp_path / "checkpoint.safetensors")["position"]["step"] == 2
+
+
+def test_without_a_run_directory_ctrl_c_interrupts_at_once():
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        _trainer(steps=50, on_step=[_press_ctrl_c(3)]).fit()
+    assert not isinstance(stopped.value, TrainingInterrupted)
+
+
+def test_save_best_off_keeps_no_best_weights(tmp_path):
+    _trainer(tmp_path, steps=6, eval_every=2, save_best=False).fit()
+    assert [r["split"] for r in read_metrics(tmp_path)].count("val") == 3
+    assert not (tmp_path / "best.safetensors").exists()
+
+
+def test_a_fresh_start_clears_what_the_last_run_left(tmp_path):
+    _trainer(tmp_path, steps=6, eval_every=2).fit()
+    (tmp_path / "results.json").write_text("{}")
+    fresh = _trainer(tmp_path, steps=50, eval_every=100, log_every=1, save_best=False,
+                     on_step=[_press_ctrl_c(2)])
+    with pytest.raises(TrainingInterrupted):
+        fresh.fit(resume=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".lock", "checkpoint.safetensors", "config.json", "metrics.jsonl"]
+
+
+def test_on_start_sees_where_the_run_starts(tmp_path):
+    seen = []
+    _trainer(tmp_path, steps=4, on_start=[lambda t: seen.append(t.step)]).fit()
+    _trainer(tmp_path, steps=6, on_start=[lambda t: seen.append(t.step)]).fit()
+    assert seen == [0, 4]
 
 
 def test_gradient_clipping_is_applied_before_the_update():

@@ -1,12 +1,14 @@
 """Running a recipe: build its data, model and optimizer from a configuration, train with the
-Trainer in a run directory, evaluate on the test split, and write results.json. The command line
-(`wonderland train`, `eval`, `tune`) and the reproduction script all come through here."""
+Trainer in a run directory, evaluate on the test split, and write results.json; evaluate a
+finished run. The command line (`wonderland train`, `eval`, `tune`) and the reproduction script
+all come through here."""
 from __future__ import annotations
 
 import json
 import os
 import random
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -15,7 +17,7 @@ from ..core.random import Generator
 from ..data import DataLoader, random_split
 from ..serialization import load
 from .recipe import Recipe
-from .run_dir import RunDir
+from .run_dir import RunDir, read_metrics
 from .trainer import Trainer, evaluate
 
 
@@ -52,8 +54,9 @@ def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
                 progress: bool = True, use_test: bool = True, **hooks) -> tuple[Trainer, dict]:
     """A Trainer for the recipe under `cfg`, and the test loader (or None). Without a validation
     split, and when `use_test`, the test split is evaluated during training (as benchmarks that
-    have no validation split do) and logged as 'test'; early stopping then is refused. With
-    use_test=False (tuning) such a recipe validates on a seeded tenth held out of train."""
+    have no validation split do) and logged as 'test', but it chooses nothing: no
+    best.safetensors is kept and early stopping is refused. With use_test=False (tuning) such a
+    recipe validates on a seeded tenth held out of train. Nothing is written to disk here."""
     model, (train, val, test) = build(recipe, cfg)
     if val is None and not use_test:  # tuning: hold out a tenth of train, never look at test
         n_val = max(1, len(train) // 10)
@@ -70,7 +73,8 @@ def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
                       scheduler=scheduler, metrics=recipe.metrics, eval_every=cfg["eval_every"],
                       checkpoint_every=cfg["checkpoint_every"] if run_dir else None,
                       log_every=cfg["log_every"], clip_grad_norm=cfg["clip_grad_norm"],
-                      patience=cfg["patience"], val_split=split, run_dir=run_dir,
+                      patience=cfg["patience"], val_split=split, save_best=split == "val",
+                      run_dir=run_dir,
                       config={"recipe": recipe.ref, **cfg}, progress=progress, **hooks)
     return trainer, {"test": _loader(test, cfg, False)}
 
@@ -88,58 +92,123 @@ def _check_resumable(run: RunDir, recipe: Recipe, cfg: dict) -> None:
                          f"give another --run-dir, or --fresh to start it over")
 
 
+def _where(trainer: Trainer) -> str:
+    """Where a run starts: its step of the total, or why there is nothing to train."""
+    step, steps = trainer.step, trainer.steps
+    if trainer.resumed_from is None:
+        return f"step 0 of {steps}"
+    if trainer.stopped_early:
+        return (f"stopped early at step {step}: finished, nothing to train (--fresh starts it "
+                f"over)")
+    if step >= steps:
+        return (f"finished at step {step} (of {steps} asked): nothing to train; give --steps "
+                f"above {step} to train on, or --fresh to start over")
+    return f"resuming at step {step} of {steps}"
+
+
 def train_recipe(recipe: Recipe, overrides: dict | None = None,
                  run_dir: str | os.PathLike = "runs/run", resume: bool = True,
-                 progress: bool = True) -> dict:
-    """Train `recipe` with `overrides` in `run_dir` (resuming an interrupted run there), then
-    evaluate on the test split; returns and writes results.json."""
+                 progress: bool = True, announce: Callable[[str], None] | None = None) -> dict:
+    """Train `recipe` with `overrides` in `run_dir` (resuming an interrupted run there, or
+    extending a finished one to a larger `steps`), then evaluate on the test split; returns and
+    writes results.json. A run with nothing left to train is not evaluated again: its
+    results.json comes back with 'finished_before': True. `announce` gets one line once the
+    run directory is held: where the run starts (its step of the total). The data and model are
+    built before the directory is created, so a failed build leaves no directory; Ctrl-C saves
+    a checkpoint and raises TrainingInterrupted."""
     cfg = recipe.configure(overrides)
     run = RunDir(run_dir)
-    if resume:
-        _check_resumable(run, recipe, cfg)
-    trainer, loaders = trainer_for(recipe, cfg, run.path, progress)
-    start = time.perf_counter()
-    trainer.fit(resume=resume)
-    first_step = trainer.resumed_from
-    wall = time.perf_counter() - start
-    results = {"recipe": recipe.name, "steps": trainer.step, "stopped_early": trainer.stopped_early,
-               "wall_time_s": wall, "resumed_from_step": first_step or None,
-               "published": recipe.published}
-    if loaders["test"] is not None:
-        results["test"] = trainer.evaluate(loaders["test"])
-    old = json.loads(run.results.read_text()) if resume and run.results.exists() else {}
-    if first_step and "wall_time_s" in old:  # a resumed run: count the time before the kill too
-        results["wall_time_s"] += old["wall_time_s"]
-    run.write_json(run.results, results)
+    header = [] if announce is None else [lambda t: announce(f"run directory: {run.path}, "
+                                                             f"{_where(t)}")]
+    trainer, loaders = trainer_for(recipe, cfg, run.path, progress, on_start=header)
+    with run.claim():
+        if resume:
+            _check_resumable(run, recipe, cfg)
+        start = time.perf_counter()
+        trainer.fit(resume=resume)
+        wall = time.perf_counter() - start
+        first_step = trainer.resumed_from
+        if first_step == trainer.step and run.results.exists():  # nothing was trained
+            return {**json.loads(run.results.read_text()), "finished_before": True}
+        results = {"recipe": recipe.name, "steps": trainer.step,
+                   "stopped_early": trainer.stopped_early, "wall_time_s": wall,
+                   "resumed_from_step": first_step or None, "published": recipe.published}
+        if loaders["test"] is not None:
+            results["test"] = trainer.evaluate(loaders["test"])
+        old = json.loads(run.results.read_text()) if first_step and run.results.exists() else {}
+        if "wall_time_s" in old:  # a resumed run: count the time before the interruption too
+            results["wall_time_s"] += old["wall_time_s"]
+        run.write_json(run.results, results)
     return results
 
 
-def load_run(run_dir: str | os.PathLike, weights: str = "model") -> tuple[Recipe, dict, object]:
-    """(recipe, config, model with the run's final or best weights) of a finished run."""
-    from ..recipes import get
+def _run_recipe(run: RunDir, saved, given: str | None) -> Recipe:
+    """The recipe to rebuild a run with. config.json may only name a registered recipe: a
+    recipe file is code, and runs only when the user names it (`given`)."""
+    from ..recipes import get, names
 
+    if given is not None:
+        recipe = get(given)
+        if saved in names() and recipe.ref != saved:
+            raise ValueError(f"{run.path} was trained with recipe '{saved}', not {given}")
+        return recipe
+    if saved in names():
+        return get(saved)
+    raise ValueError(f"{run.config} names the recipe {saved!r}, which is not a registered "
+                     f"recipe; a run directory never runs code by itself: if you trust that "
+                     f"file, name it yourself (wonderland eval {run.path} --recipe FILE.py)")
+
+
+def _evaluated_splits(run: RunDir) -> set[str]:
+    """The splits a run evaluated during training (what its best weights were chosen on)."""
+    if not run.metrics.exists():
+        return set()
+    return {r.get("split") for r in read_metrics(run.metrics)} - {"train"}
+
+
+def _load(run_dir: str | os.PathLike, weights: str, recipe: str | None):
+    """(recipe, config, model with the weights, datasets) of a finished run."""
     run = RunDir(run_dir)
     if not run.config.exists():
         raise FileNotFoundError(f"{run.path} is not a run directory (no config.json)")
     cfg = json.loads(run.config.read_text())
-    recipe = get(cfg.pop("recipe"))
+    chosen = _run_recipe(run, cfg.pop("recipe", None), recipe)
     path = {"model": run.model, "best": run.best_model}[weights]
+    if weights == "best" and not path.exists():
+        raise FileNotFoundError(f"{run.path} keeps no best weights: they are chosen on a "
+                                f"validation split, which this run did not have (a recipe's "
+                                f"val_size setting holds one out of train); use --weights model")
+    if weights == "best" and "test" in _evaluated_splits(run):  # written before that rule
+        raise ValueError(f"{run.path} evaluated the test split during training, so its "
+                         f"best.safetensors was chosen on the test split: use --weights model")
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: has the run finished?")
-    model, _ = build(recipe, cfg)
+    model, datasets = build(chosen, cfg)
     model.load_state_dict(load(path))
-    return recipe, cfg, model
+    return chosen, cfg, model, datasets
 
 
-def evaluate_run(run_dir: str | os.PathLike, split: str = "test",
-                 weights: str = "model") -> dict[str, float]:
-    """The loss and metrics of a finished run's final (or best) weights on one split."""
-    recipe, cfg, model = load_run(run_dir, weights)
-    _, val, test = recipe.data(cfg)
+def load_run(run_dir: str | os.PathLike, weights: str = "model",
+             recipe: str | None = None) -> tuple[Recipe, dict, object]:
+    """(recipe, config, model with the run's final or best weights) of a finished run. The
+    run's config.json may name only a registered recipe: a run trained from a recipe file needs
+    that file named here in `recipe` (a downloaded run directory must not run code)."""
+    chosen, cfg, model, _ = _load(run_dir, weights, recipe)
+    return chosen, cfg, model
+
+
+def evaluate_run(run_dir: str | os.PathLike, split: str = "test", weights: str = "model",
+                 recipe: str | None = None) -> dict[str, float]:
+    """The loss and metrics of a finished run's final (or best) weights on one split (see
+    load_run for `recipe`). Best weights are never scored on the split they were chosen on."""
+    chosen, cfg, model, (_, val, test) = _load(run_dir, weights, recipe)
+    if weights == "best" and split in _evaluated_splits(RunDir(run_dir)):
+        raise ValueError(f"the best weights of {run_dir} were chosen on its {split} split: "
+                         f"their score there is biased (metrics.jsonl has it); use --split test")
     dataset = {"val": val, "test": test}[split]
     if dataset is None:
-        raise ValueError(f"recipe '{recipe.name}' has no {split} split")
-    return evaluate(model, _loader(dataset, cfg, train=False), recipe.loss, recipe.metrics)
+        raise ValueError(f"recipe '{chosen.name}' has no {split} split")
+    return evaluate(model, _loader(dataset, cfg, train=False), chosen.loss, chosen.metrics)
 
 
 def results_line(results: dict) -> str:

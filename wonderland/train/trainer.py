@@ -5,7 +5,8 @@ A checkpoint holds everything the rest of the run depends on: model, optimizer a
 states, every random state (wonderland's, NumPy's, Python's), the step, the epoch and the batch
 within it, and the loader's random state when the epoch began. Resuming redraws that epoch's
 order from the saved state, skips the batches already seen, and restores the random states, so
-a run killed and resumed ends with bit-identical weights to one that was never interrupted."""
+a run killed and resumed ends with bit-identical weights to one that was never interrupted.
+Ctrl-C saves a checkpoint at the step it lands in and stops with TrainingInterrupted."""
 from __future__ import annotations
 
 import math
@@ -22,6 +23,7 @@ from ..core.grad_mode import no_grad
 from ..functional import cross_entropy
 from ..optim.clip import clip_grad_norm_
 from ..serialization import load_state, save, save_state
+from .interrupt import InterruptFlag, TrainingInterrupted, deferred_sigint
 from .metrics import RunningMean, accuracy
 from .plot import plot_runs
 from .run_dir import RunDir
@@ -56,11 +58,14 @@ class Trainer:
     """Trains `model` with `optimizer` for `steps` steps over `train_loader` (as many epochs as
     that takes). Every `eval_every` steps it evaluates on `val_loader`; with `patience` it stops
     after that many evaluations without a better `monitor` value (lower for mode='min'). Every
-    `checkpoint_every` steps, and at the end, it saves a checkpoint into `run_dir`; fit()
-    resumes from one found there.
-    `val_split` names the evaluated split in the log. Hooks: on_step(trainer, record) after each
+    `checkpoint_every` steps, at the end, and on Ctrl-C, it saves a checkpoint into `run_dir`;
+    fit() resumes from one found there. With `save_best` the weights of each better evaluation
+    go to best.safetensors (turn it off when the evaluated split is the test set: a model
+    chosen on it would be scored on the data it was chosen on).
+    `val_split` names the evaluated split in the log. Hooks: on_start(trainer) once fit() has
+    restored the run (trainer.step is where it starts), on_step(trainer, record) after each
     step (record: the line just logged, or None), on_eval(trainer, metrics) after each
-    evaluation; either may raise StopTraining."""
+    evaluation; on_step and on_eval may raise StopTraining."""
 
     def __init__(self, model, optimizer, train_loader, *, steps: int,
                  loss_fn: Callable = cross_entropy, val_loader=None, scheduler=None,
@@ -68,8 +73,9 @@ class Trainer:
                  checkpoint_every: int | None = None, log_every: int = 50,
                  clip_grad_norm: float | None = None, patience: int | None = None,
                  monitor: str = "loss", mode: str = "min", val_split: str = "val",
-                 run_dir: str | os.PathLike | None = None, config: dict | None = None,
-                 progress: bool = True, on_step: Iterable[Hook] = (),
+                 save_best: bool = True, run_dir: str | os.PathLike | None = None,
+                 config: dict | None = None, progress: bool = True,
+                 on_start: Iterable[Hook] = (), on_step: Iterable[Hook] = (),
                  on_eval: Iterable[Hook] = ()) -> None:
         for name, value in (("steps", steps), ("eval_every", eval_every),
                             ("checkpoint_every", checkpoint_every), ("log_every", log_every),
@@ -88,11 +94,11 @@ class Trainer:
         self.metrics = {"accuracy": accuracy} if metrics is None else dict(metrics)
         self.steps, self.eval_every, self.log_every = steps, eval_every, log_every
         self.checkpoint_every, self.clip_grad_norm = checkpoint_every, clip_grad_norm
-        self.val_split = val_split
+        self.val_split, self.save_best = val_split, save_best
         self.patience, self.monitor, self.sign = patience, monitor, 1.0 if mode == "min" else -1.0
         self.run = RunDir(run_dir) if run_dir is not None else None
         self.config, self.progress = dict(config or {}), progress
-        self.on_step, self.on_eval = list(on_step), list(on_eval)
+        self.on_start, self.on_step, self.on_eval = list(on_start), list(on_step), list(on_eval)
         # where the run stands; all of it goes into a checkpoint
         self.step = self.epoch = self.batch_in_epoch = 0
         self.epoch_rng: dict | None = None  # the loader's random state when this epoch began
@@ -105,15 +111,31 @@ class Trainer:
     # ---- the loop -------------------------------------------------------------------------
     def fit(self, resume: bool = True) -> dict:
         """Train to `steps` (resuming from run_dir's checkpoint when there is one and `resume`)
-        and return the last validation metrics (empty without a val_loader)."""
-        if self.run is not None:
-            if resume and self.run.checkpoint.exists():
-                self.load_checkpoint(self.run.checkpoint)
-                self.resumed_from = self.step
-                self.run.truncate_log(self.step)
-            else:
+        and return the last validation metrics (empty without a val_loader). The run directory
+        is held for the whole call (see RunDir.claim); Ctrl-C ends the step under way, saves a
+        checkpoint there and raises TrainingInterrupted."""
+        if self.run is None:  # nothing to save: Ctrl-C interrupts as usual
+            return self._fit(resume, InterruptFlag())
+        with self.run.claim(), deferred_sigint() as interrupt:
+            return self._fit(resume, interrupt)
+
+    def _restore(self, resume: bool) -> None:
+        """Load run_dir's checkpoint, or clear what an earlier run left there and start anew."""
+        if resume and self.run.checkpoint.exists():
+            self.load_checkpoint(self.run.checkpoint)
+            self.resumed_from = self.step
+            self.run.truncate_log(self.step)
+            if self.step < self.steps:  # the run goes on: config.json gives its new length
                 self.run.write_json(self.run.config, self.config)
-                self.run.metrics.unlink(missing_ok=True)
+        else:
+            self.run.clear()
+            self.run.write_json(self.run.config, self.config)
+
+    def _fit(self, resume: bool, interrupt: InterruptFlag) -> dict:
+        if self.run is not None:
+            self._restore(resume)
+        for hook in self.on_start:
+            hook(self)
         batches = self._resume_batches()
         bar = self._progress_bar()
         t0, last_val = time.perf_counter(), {}
@@ -149,6 +171,9 @@ class Trainer:
                     last_val = self._validate()
                 if self.checkpoint_every and self.step % self.checkpoint_every == 0:
                     self.save_checkpoint(self.run.checkpoint)
+                if interrupt.requested and self.step < self.steps and not self.stopped_early:
+                    self.save_checkpoint(self.run.checkpoint)
+                    raise TrainingInterrupted(self.step, self.run.checkpoint)
         except StopTraining:
             self.stopped_early = True
         finally:
@@ -194,7 +219,7 @@ class Trainer:
         value = self.sign * metrics[self.monitor]  # lower is better either way
         if value < self.best:
             self.best, self.bad_evals = value, 0
-            if self.run is not None:
+            if self.run is not None and self.save_best:
                 save(self.model.state_dict(), self.run.best_model)
         else:
             self.bad_evals += 1

@@ -36,7 +36,8 @@ def download_and_verify(url: str, path: str | os.PathLike | None = None,
     """Download `url` to `path` (relative paths, and None for the URL's file name, go under
     cache_dir()) unless a file with the right checksum is already there; return the path.
     Give the SHA-256 or, where a publisher lists only that, the MD5. Raises ValueError naming
-    the file and both digests when the checksum does not match."""
+    the file and both digests when the checksum does not match; an unreachable `url` raises
+    urllib's error (an OSError) before any folder or file is made."""
     if path is None:
         path = os.path.basename(url.split("?", 1)[0]) or "download"
     path = Path(path).expanduser()
@@ -45,11 +46,18 @@ def download_and_verify(url: str, path: str | os.PathLike | None = None,
     want = {k: v.lower() for k, v in (("sha256", sha256), ("md5", md5)) if v}
     if path.exists() and all(file_digest(path, k) == v for k, v in want.items()):
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with urllib.request.urlopen(url) as response:  # offline: fail before touching the disk
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _save_stream(response, path, url, want)
+    return path
+
+
+def _save_stream(response, path: Path, url: str, want: dict[str, str]) -> None:
+    """Write the bytes of `response` to `path` atomically, checked against the `want` digests."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         hashes = {k: hashlib.new(k) for k in want}
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url) as response:
+        with os.fdopen(fd, "wb") as out:
             for chunk in iter(lambda: response.read(_CHUNK), b""):
                 for h in hashes.values():
                     h.update(chunk)
@@ -66,4 +74,3 @@ def download_and_verify(url: str, path: str | os.PathLike | None = None,
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return path

@@ -11,7 +11,8 @@ class FashionMNIST(IdxImageDataset):
     target_transform=None, download=True); see IdxImageDataset for where files are found."""
 
     mirror = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-    system_dir = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
+    system_dir = "/usr/share/datasets/fashion-mnist"
+    system_package = "dataset-fashion-mnist"  # Debian's
     cache_name = "fashion-mnist"
     md5 = {  # the MD5s Zalando publishes for its .gz files (it lists no SHA-256)
         "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",

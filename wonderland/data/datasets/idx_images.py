@@ -18,12 +18,14 @@ class IdxImageDataset(ArrayDataset):
     int64 class index (names in `classes`). Files are looked for in `root`, plain or gzipped;
     when root is None, in `system_dir` (if the subclass has one) and then
     cache_dir()/cache_name. Missing files are downloaded from `mirror` into root (or the cache)
-    and checked against `md5` unless download=False.
+    and checked against `md5` unless download=False; when that fails (offline), the error says
+    in one line how to get the files.
 
     Subclasses set only the class attributes below."""
 
     mirror: str = ""                   # URL prefix ending in "/" that holds the .gz files
     system_dir: str | None = None      # a distribution's install folder, looked in first
+    system_package: str | None = None  # the package that installs it (apt-get install ...)
     cache_name: str = ""               # sub-folder of cache_dir() for downloads
     files = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
              "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
@@ -60,5 +62,20 @@ class IdxImageDataset(ArrayDataset):
             raise FileNotFoundError(f"{type(self).__name__}: {name}(.gz) not found in "
                                     f"{', '.join(map(str, folders))} and download=False")
         target = (folders[-1] / f"{name}.gz").absolute()
-        return download_and_verify(self.mirror + f"{name}.gz", target,
-                                   md5=self.md5.get(f"{name}.gz"))
+        url = self.mirror + f"{name}.gz"
+        try:
+            return download_and_verify(url, target, md5=self.md5.get(f"{name}.gz"))
+        except OSError as e:  # offline, or the mirror is down: say how to get the files
+            where = ", ".join(map(str, folders))
+            raise FileNotFoundError(
+                f"{type(self).__name__}: {name}(.gz) is not in {where} and downloading {url} "
+                f"failed ({getattr(e, 'reason', e)}); {self._how_to_get(folders[-1])}") from e
+
+    def _how_to_get(self, folder: Path) -> str:
+        """How to get the files: the system package, or a download into `folder` online."""
+        online = f"run once online to download them into {folder}"
+        if self.system_package is None:
+            return online[0].upper() + online[1:]
+        return (f"install them with `apt-get install {self.system_package}` (into "
+                f"{self.system_dir}, where they are found when data_root is not set), or "
+                f"{online}")
