@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from .batching import all_to_front, batch_elementwise
+from .precision import float32_inside
 
 
 def _keep(xp, target, ignore_index: int):
@@ -28,6 +31,7 @@ class SoftmaxCrossEntropy(Primitive):
     ignore_index: int = -100
     reduction: str = "mean"
 
+    @float32_inside  # float16 in float32, rounded once (so a mean of many rows stays finite)
     def forward(self, xp, x, target):
         keep, safe = _keep(xp, target, self.ignore_index)
         top = x.max(axis=-1, keepdims=True)
@@ -39,7 +43,10 @@ class SoftmaxCrossEntropy(Primitive):
         if self.reduction == "none":
             return loss
         total = loss.sum()
-        return total if self.reduction == "sum" else total / keep.sum(dtype=x.dtype)
+        if self.reduction == "sum":
+            return total
+        with np.errstate(invalid="ignore"):  # only ignored rows: 0 / 0 = nan, as in PyTorch
+            return total / keep.sum(dtype=x.dtype)
 
     def _reduce(self, per_row: Tensor, target: Tensor) -> Tensor:
         """Per-row values reduced as the loss is (the derivative of a sum is a sum)."""
@@ -81,6 +88,7 @@ class CrossEntropyGrad(Primitive):
 
     ignore_index: int = -100
 
+    @float32_inside
     def forward(self, xp, c, x, target):
         keep, safe = _keep(xp, target, self.ignore_index)
         z = xp.exp(x - x.max(axis=-1, keepdims=True))
