@@ -76,7 +76,7 @@ def test_train_resume_eval_plot(recipe_file, tmp_path, capsys):
     assert cli.main(["train", recipe_file, "--no-progress", "--fresh"]) == 0
     capsys.readouterr()
 
-    assert cli.main(["eval", str(run)]) == 0
+    assert cli.main(["eval", str(run), "--recipe", recipe_file]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["split"] == "test"
     assert shown["accuracy"] == pytest.approx(
@@ -271,3 +271,9 @@ def test_bench_passes_its_arguments_through(capsys):
     assert cli.main(["bench", "--list"]) == 0
     out = capsys.readouterr().out
     assert "gemm1024" in out and "mlp" in out
+
+
+def test_a_diverging_loss_ends_with_one_line_not_a_traceback(recipe_file, capsys):
+    assert cli.main(["train", recipe_file, "--no-progress", "--lr", "1e300"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wonderland train: Trainer: the loss is") and "Traceback" not in err

@@ -20,6 +20,8 @@ import sys
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
+
 DEMO = "mnist1d_cnn"
 TUNE_STORAGE = "runs/tune.db"  # one SQLite file for every study, next to the runs
 HELP = ("-h", "--help")
@@ -399,12 +401,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ns, extra = _parse(argv)
         prog = f"wonderland {ns.command}" + (f" {ns.what}" if ns.command == "viz" else "")
-        return ns.run(ns, extra)
+        # A diverging run overflows: the trainer reports a non-finite loss in one line, so
+        # NumPy's warnings on the way there (which PyTorch would not print) are only noise.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return ns.run(ns, extra)
     except (UsageError, RecipeNotFoundError) as e:
         usage = getattr(e, "usage", "")
         print(f"{usage}{getattr(e, 'prog', None) or prog}: {e}", file=sys.stderr)
         return 2
-    except (ValueError, KeyError, FileNotFoundError, ImportError) as e:
+    except (ValueError, KeyError, FileNotFoundError, ImportError, FloatingPointError) as e:
         if os.environ.get("WONDERLAND_DEBUG"):
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
