@@ -3,9 +3,13 @@
 A row names the primitive(s) it proves, a wonderland function, how to draw its inputs, and
 references: a NumPy function and/or a PyTorch function. tests/ops/test_specs.py runs every row
 through every check (forward, finite differences in both modes, the dot-product test, second
-order, PyTorch); test_registry_covered fails when a primitive has no row."""
+order, PyTorch); test_registry_covered fails when a primitive has no row. A row's float16 twin
+(float16_twin) draws the same inputs rounded to float16 and is checked against PyTorch in float16
+(forward and vjp) and against NumPy in float64, at float16's tolerance; finite differences and
+second order stay with the float64 row."""
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,10 +32,19 @@ class Spec:
     rtol: float = 1e-5
     atol: float = 1e-6
     tags: dict = field(default_factory=dict)
+    dtype: type = np.float64  # the float inputs' dtype (the makers draw float64)
+    float16: bool = True  # whether float16_twin makes a float16 copy of the row
 
     def arrays(self, seed: int = 0) -> list[np.ndarray]:
-        rng = np.random.default_rng(zlib.crc32(self.name.encode()) + seed)
-        return [make(rng) for make in self.inputs]
+        rng = np.random.default_rng(zlib.crc32(self.seed_name.encode()) + seed)
+        arrays = [make(rng) for make in self.inputs]
+        with np.errstate(over="ignore"):  # beyond float16's range rounds to inf (1e308 does)
+            return [a.astype(self.dtype) if a.dtype.kind == "f" else a for a in arrays]
+
+    @property
+    def seed_name(self) -> str:
+        """A twin draws its inputs from the same seed as the row it was made from."""
+        return self.tags.get("twin_of", self.name)
 
     def diff_indices(self, arrays) -> tuple[int, ...]:
         if not self.grad:
@@ -46,10 +59,44 @@ def spec(name, prims, fn, inputs, np_fn=None, torch_fn=None, **kw) -> Spec:
     return Spec(name, prims, fn, tuple(inputs), np_fn, torch_fn, **kw)
 
 
+# float16 resolves 2^-11 (4.9e-4) relative: allow a few roundings, for the values (rounded once
+# from float32, as PyTorch's) and for the gradients (whose rules round at each op)
+FLOAT16 = {"dtype": np.float16, "rtol": 3e-3, "atol": 1e-3, "finite_differences": False,
+           "second_order": False}
+
+
+def half(name, prims, fn, inputs, np_fn=None, torch_fn=None, **kw) -> Spec:
+    """A float16 row (for inputs that only float16 makes extreme: near its overflow, say)."""
+    return spec(name, prims, fn, inputs, np_fn, torch_fn, **(FLOAT16 | kw))
+
+
+def float16_twin(row: Spec) -> Spec | None:
+    """The row again with its float inputs rounded to float16, or None when it has none (or
+    opted out with float16=False)."""
+    if not row.float16 or row.dtype != np.float64:
+        return None
+    if not any(a.dtype.kind == "f" for a in row.arrays()):
+        return None
+    return dataclasses.replace(row, name=f"{row.name}_f16",
+                               tags=row.tags | {"twin_of": row.name}, **FLOAT16)
+
+
 # --- input makers: each returns a function of a NumPy Generator -------------------------------
 def real(*shape, low=-2.0, high=2.0):
     """Uniform floats (float64)."""
     return lambda rng: rng.uniform(low, high, shape)
+
+
+def including(values, *shape, low=-2.0, high=2.0):
+    """Uniform floats with `values` (extremes, say) in the first places, in C order."""
+    values = np.ravel(values)
+
+    def make(rng):
+        x = rng.uniform(low, high, shape)
+        x.flat[:values.size] = values
+        return x
+
+    return make
 
 
 def positive(*shape, low=0.5, high=2.0):

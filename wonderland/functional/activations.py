@@ -1,5 +1,6 @@
 """Activation functions: relu, gelu, silu, softplus, softmax, log_softmax, glu ... as composites of
-ops, stable at extreme inputs (softmax, log_softmax and softplus stay finite at +-1e4)."""
+ops, stable at extreme inputs (softmax, log_softmax and softplus stay finite at +-1e4). Those of
+several ops compute float16 in float32 and round once, as PyTorch's fused kernels do."""
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..ops import sigmoid as _sigmoid
 from ..ops import tanh as _tanh
 from ..ops._convert import norm_dim
 from ..ops.activation import gelu as _gelu
+from ..ops.precision import in_float32
 
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh",
            "hardtanh", "softmax", "log_softmax", "glu"]
@@ -29,6 +31,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     return where(input > 0, input, input * negative_slope)
 
 
+@in_float32
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
     # the exponential sees min(x, 0): a large x would overflow it, and where() would turn the
@@ -42,16 +45,19 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return _gelu(input, approximate)
 
 
+@in_float32
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (also called swish)."""
     return input * _sigmoid(input)
 
 
+@in_float32
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
     return input * _tanh(softplus(input))
 
 
+@in_float32
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (as PyTorch)."""
     z = input * beta
@@ -87,10 +93,9 @@ def _softmax_dim(name: str, dim: int | None, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def _shifted(input: Tensor, dim: int, dtype) -> Tensor:
-    """input - max along dim (the max held constant: it cancels in the result), so that exp
-    never overflows; an infinite max is left unshifted."""
-    x = input if dtype is None else input.to(dtype)
+def _shifted(x: Tensor, dim: int) -> Tensor:
+    """x - max along dim (the max held constant: it cancels in the result), so that exp never
+    overflows; an infinite max is left unshifted."""
     if x.ndim == 0:
         return x - x.detach()
     m = amax(x, dim, keepdim=True).detach()
@@ -98,19 +103,32 @@ def _shifted(input: Tensor, dim: int, dtype) -> Tensor:
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along dim, computed after subtracting the maximum."""
+    """exp(x) / sum(exp(x)) along dim, computed after subtracting the maximum (x is input,
+    converted to dtype first when given)."""
     d = _softmax_dim("softmax", dim, input.ndim)
-    e = exp(_shifted(input, d, dtype))
-    return e / e.sum(d, keepdim=True) if input.ndim else e
+    return _softmax(input if dtype is None else input.to(dtype), d)
+
+
+@in_float32
+def _softmax(x: Tensor, dim: int) -> Tensor:
+    e = exp(_shifted(x, dim))
+    return e / e.sum(dim, keepdim=True) if x.ndim else e
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
-    """x - logsumexp(x) along dim, computed after subtracting the maximum."""
+    """x - logsumexp(x) along dim, computed after subtracting the maximum (x is input,
+    converted to dtype first when given)."""
     d = _softmax_dim("log_softmax", dim, input.ndim)
-    z = _shifted(input, d, dtype)
-    return z - log(exp(z).sum(d, keepdim=True)) if input.ndim else z
+    return _log_softmax(input if dtype is None else input.to(dtype), d)
 
 
+@in_float32
+def _log_softmax(x: Tensor, dim: int) -> Tensor:
+    z = _shifted(x, dim)
+    return z - log(exp(z).sum(dim, keepdim=True)) if x.ndim else z
+
+
+@in_float32
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), where a and b are the two halves of the input along dim."""
     if input.ndim == 0:

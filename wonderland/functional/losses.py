@@ -8,6 +8,7 @@ from ..core import dtype as dt
 from ..core.tensor import Tensor
 from ..ops._convert import promote_args
 from ..ops.cross_entropy import BinaryCrossEntropy, softmax_cross_entropy
+from ..ops.precision import in_float32
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
@@ -26,6 +27,13 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss
+
+
+@in_float32
+def _sum_over(loss: Tensor, total: Tensor | int) -> Tensor:
+    """sum(loss) / total (a tensor's sum, or a count): float16 sums in float32 and rounds once,
+    as PyTorch's mean does, so no sum overflows where the ratio would not."""
+    return loss.sum() / (total.sum() if isinstance(total, Tensor) else total)
 
 
 def _same_shape(name: str, input: Tensor, target: Tensor) -> None:  # noqa: A002
@@ -108,7 +116,7 @@ def _indexed_loss(logp: Tensor, target: Tensor, weight: Tensor | None, cdim: int
         uniform = ops.where(keep, -per_class.sum(cdim), 0.0)
         loss = (1 - smoothing) * loss + (smoothing / logp.shape[cdim]) * uniform
     if reduction == "mean":
-        return loss.sum() / w.sum()
+        return _sum_over(loss, w)
     return _reduce(loss, reduction)
 
 
@@ -180,7 +188,7 @@ def _weighted(name: str, loss: Tensor, weight: Tensor | None, reduction: str,
                          f"{weight.shape}")
     loss = loss * weight
     if reduction == "mean" and mean_by_weight:
-        return loss.sum() / weight.sum()
+        return _sum_over(loss, weight)
     return _reduce(loss, reduction)
 
 
@@ -270,7 +278,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
     else:
         loss = _xlogx(target) - target * input
     if reduction == "batchmean":
-        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+        return _sum_over(loss, input.shape[0]) if input.ndim else loss.sum()
     return _reduce(loss, reduction)
 
 

@@ -1,6 +1,7 @@
 """Normalisations: batch_norm, instance_norm, layer_norm, group_norm (the Standardize primitive,
 then ops for the affine part) and rms_norm, with PyTorch's semantics (the biased variance
-normalises, the unbiased variance feeds the running statistics, buffers updated in place)."""
+normalises, the unbiased variance feeds the running statistics, buffers updated in place).
+float16 computes in float32 and rounds once, as PyTorch's kernels (its squares overflow at 256)."""
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..core import dtype as dt
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from ..ops.norm import standardize
+from ..ops.precision import in_float32
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm"]
 
@@ -29,10 +32,12 @@ def _check_vector(name: str, what: str, t: Tensor | None, n: int) -> None:
 
 
 def _moments(x: Tensor, axes: tuple[int, ...]) -> tuple[Tensor, Tensor]:
-    """Mean and biased variance over axes (kept dims), off the tape: for running statistics."""
+    """Mean and biased variance over axes (kept dims), off the tape: for running statistics
+    (float16's in float32)."""
     with no_grad():
-        mean = x.detach().mean(axes, keepdim=True)
-        centred = x.detach() - mean
+        x = x.detach().to(dt.float32) if x.dtype is dt.float16 else x.detach()
+        mean = x.mean(axes, keepdim=True)
+        centred = x - mean
         return mean, (centred * centred).mean(axes, keepdim=True)
 
 
@@ -167,6 +172,7 @@ def _check_like(name: str, what: str, t: Tensor | None, shape: tuple[int, ...]) 
                          f"{t.shape}")
 
 
+@in_float32
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
                weight: Tensor | None = None, bias: Tensor | None = None,
                eps: float = 1e-5) -> Tensor:
@@ -180,10 +186,12 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],
     return _affine(y, weight, bias, shape)
 
 
+@in_float32
 def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],
              weight: Tensor | None = None, eps: float | None = None) -> Tensor:
     """x / sqrt(mean(x^2) + eps) over the trailing dims `normalized_shape`, times weight;
-    eps=None uses the machine epsilon of the input's dtype (as torch.nn.functional.rms_norm)."""
+    eps=None uses the machine epsilon of the dtype it computes in (float32 for float16), as
+    torch.nn.functional.rms_norm does."""
     shape = _as_shape(normalized_shape)
     axes = _trailing_axes("rms_norm", input, shape)
     _check_like("rms_norm", "weight", weight, shape)
@@ -193,6 +201,7 @@ def rms_norm(input: Tensor, normalized_shape: int | Sequence[int],
     return y if weight is None else y * weight
 
 
+@in_float32
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Split the channels of (N, C, *) input into num_groups groups and normalise each group of

@@ -15,6 +15,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only
 from .batching import batch_elementwise, batch_unary
+from .precision import float32_inside
 
 try:  # an exact normal CDF for float64; the fallback is the standard library's erfc
     from scipy.special import ndtr as _ndtr
@@ -149,6 +150,7 @@ class Gelu(Primitive):
 
     approximate: str = "none"
 
+    @float32_inside
     def forward(self, xp, x):
         if self.approximate == "tanh":
             return _chunked(xp, _gelu_tanh, 0, x)
@@ -171,6 +173,7 @@ class GeluGrad(Primitive):
 
     approximate: str = "none"
 
+    @float32_inside
     def forward(self, xp, g, x):
         if self.approximate == "tanh":
             return _chunked(xp, _gelu_tanh_slope, 2, g, x)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from .batching import batch_leading
+from .precision import float32_inside
 
 
 def _causal_bias(xp, rows: int, cols: int, dtype):
@@ -29,6 +30,7 @@ class MaskedSoftmax(Primitive):
     scale: float = 1.0
     causal: bool = False
 
+    @float32_inside  # float16 in float32, rounded once
     def forward(self, xp, x, mask=None):
         s = x * self.scale if self.scale != 1.0 else x.copy()
         if self.causal:
@@ -73,6 +75,7 @@ class SoftmaxGrad(Primitive):
 
     scale: float = 1.0
 
+    @float32_inside
     def forward(self, xp, g, y):
         out = g * y
         total = out.sum(axis=-1, keepdims=True)

@@ -14,6 +14,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from . import conv_kernels as kernels
 from .batching import batch_size, to_front
+from .precision import float32_inside
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Conv(_ConvGeometry):
     """y[n, o, i] = sum_{c, k} w[o, c, k] pad(x)[n, group(o) c, stride i + dilation k] (+ b[o]);
     dx = ConvInputGrad(w, g), dw = ConvWeightGrad(x, g), db = sum of g over n and i"""
 
+    @float32_inside  # float16 sums its taps in float32, as PyTorch's
     def forward(self, xp, x, w, *b):
         return kernels.conv_forward(xp, x, w, b[0] if b else None, *self.geometry)
 
@@ -86,6 +88,7 @@ class ConvWeightGrad(_ConvGeometry):
 
     kernel: tuple[int, ...] = ()
 
+    @float32_inside
     def forward(self, xp, x, g):
         return kernels.conv_weight_grad(xp, x, g, self.kernel, *self.geometry)
 
@@ -112,6 +115,7 @@ class ConvInputGrad(_ConvGeometry):
 
     size: tuple[int, ...] = ()
 
+    @float32_inside
     def forward(self, xp, w, g):
         return kernels.conv_input_grad(xp, w, g, self.size, *self.geometry)
 

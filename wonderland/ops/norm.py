@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from .batching import all_to_front
+from .precision import float32_inside
 
 
 def _batch(prim, xs, bdims):
@@ -45,6 +46,7 @@ class Standardize(Primitive):
     axes: tuple[int, ...]
     eps: float
 
+    @float32_inside
     def forward(self, xp, x):
         centred, rstd = _rstd(xp, x, self.axes, self.eps)
         centred *= rstd
@@ -67,6 +69,7 @@ class StandardizeGrad(Primitive):
     axes: tuple[int, ...]
     eps: float
 
+    @float32_inside
     def forward(self, xp, g, y, x):
         # one scratch array serves the variance of x and then the result
         out = x - xp.mean(x, axis=self.axes, keepdims=True)

@@ -12,6 +12,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only, norm_dim, norm_dims
 from .batching import batch_axes, batch_axis, batch_size, to_front
+from .precision import float32_inside, in_float32
 from .shape import BroadcastTo, broadcast_to, reshape
 
 
@@ -35,6 +36,7 @@ class Sum(Primitive):
     axes: tuple[int, ...]
     keepdims: bool = False
 
+    @float32_inside  # float16 accumulates in float32, as PyTorch's sum
     def forward(self, xp, x):
         return xp.sum(x, axis=self.axes, keepdims=self.keepdims)
 
@@ -170,6 +172,7 @@ class Cumsum(Primitive):
 
     axis: int
 
+    @float32_inside
     def forward(self, xp, x):
         return xp.cumsum(x, axis=self.axis)
 
@@ -224,6 +227,7 @@ def prod(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return Prod(norm_dims(dim, x.ndim, "prod"), keepdim)(x)
 
 
+@in_float32  # float16 as PyTorch's: in float32, rounded once
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     float_only("mean", x)
     axes = norm_dims(dim, x.ndim, "mean")
@@ -231,6 +235,7 @@ def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return Sum(axes, keepdim)(x) / n
 
 
+@in_float32  # float16 as PyTorch's: in float32, rounded once
 def var(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tensor:
     """Variance over dim, dividing by N - correction (1: unbiased, 0: population)."""
     float_only("var", x)
@@ -241,10 +246,12 @@ def var(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tens
     return Sum(axes, keepdim)(centred * centred) / builtins.max(n - correction, 0)
 
 
+@in_float32  # float16 as PyTorch's: in float32, rounded once
 def std(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tensor:
     return var(x, dim, correction, keepdim).sqrt()
 
 
+@in_float32  # float16 as PyTorch's: in float32, rounded once
 def logsumexp(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over dim, computed without overflow by factoring out the maximum."""
     float_only("logsumexp", x)

@@ -10,6 +10,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, elementwise, promote_args
 from .batching import batch_elementwise
+from .precision import in_float32
 from .unary import _Step
 
 
@@ -103,6 +104,7 @@ def trunc_divide(a, b) -> Tensor:
     return q + ((q < 0) & (q * b != a)).to(q.dtype)  # floor -> toward zero for negative ratios
 
 
+@in_float32  # float16's product floor(a / b) b would round before the subtraction
 def remainder(a, b) -> Tensor:
     """a - floor(a / b) b, with the sign of b (Python's %); d/da = 1, d/db = -floor(a / b)."""
     a, b = broadcast_all("remainder", *promote_args("remainder", a, b))

@@ -12,6 +12,7 @@ from ..core.tensor import Tensor
 from ._convert import float_only
 from .batching import batch_elementwise, batch_unary
 from .creation import zeros_like
+from .precision import float32_inside
 
 try:  # SciPy's erf is fast and exact; without SciPy, fall back on the standard library's.
     from scipy.special import erf as _np_erf
@@ -121,6 +122,7 @@ class Rsqrt(Primitive):
 
     batch = batch_unary
 
+    @float32_inside
     def forward(self, xp, x):
         return 1 / xp.sqrt(x)
 
@@ -201,6 +203,7 @@ class Sigmoid(Primitive):
 
     batch = batch_unary
 
+    @float32_inside
     def forward(self, xp, x):
         e = xp.exp(-xp.abs(x))  # never overflows: the branch below picks the stable form
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
@@ -339,7 +342,8 @@ class Cast(Primitive):
     dtype: dt.DType
 
     def forward(self, xp, x):
-        return x.astype(self.dtype.np_dtype)
+        with np.errstate(over="ignore"):  # too large for a narrower float: inf, as IEEE rounds
+            return x.astype(self.dtype.np_dtype)
 
     def vjp(self, g, y, x):
         return (cast(g, x.dtype) if x.is_floating_point else None,)

@@ -89,7 +89,7 @@ SPECS = [
     spec("masked_softmax_causal_square", SOFTMAX,
          lambda x: masked_softmax(x, scale=2.0, causal=True), [real(2, 4, 4)],
          lambda x: _np_softmax(2 * x + _np_causal(4, 4)),
-         lambda x: torch.softmax(2 * x + torch.tensor(_np_causal(4, 4)), -1)),
+         lambda x: torch.softmax(2 * x + torch.tensor(_np_causal(4, 4), dtype=x.dtype), -1)),
     spec("masked_softmax_twice", SOFTMAX,
          lambda x, m: masked_softmax(masked_softmax(x, m), m, 3.0), [real(3, 5), real(5)],
          lambda x, m: _np_softmax(3 * _np_softmax(x + m) + m),
@@ -97,6 +97,6 @@ SPECS = [
     spec("masked_softmax_bool_and_causal", SOFTMAX,
          lambda x, m: masked_softmax(x, m, causal=True), [real(3, 3), const(KEEP_SQUARE)],
          lambda x, m: _np_softmax(x + np.where(m, 0.0, -np.inf) + _np_causal(3, 3)),
-         lambda x, m: torch.softmax((x + torch.tensor(_np_causal(3, 3))).masked_fill(~m, -np.inf),
-                                    -1)),
+         lambda x, m: torch.softmax((x + torch.tensor(_np_causal(3, 3), dtype=x.dtype))
+                                    .masked_fill(~m, -np.inf), -1)),
 ]

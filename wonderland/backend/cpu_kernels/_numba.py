@@ -6,6 +6,7 @@ calling thread, in vector registers, and win by passes saved."""
 import os
 
 import numba
+import numpy as np
 from numba import njit, prange
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
@@ -13,7 +14,9 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
 
 from . import KERNEL_MIN_SIZE
 
-__all__ = ["KERNEL_MIN_SIZE", "contiguous_alike", "njit", "prange"]
+__all__ = ["FLOATS", "KERNEL_MIN_SIZE", "contiguous_alike", "njit", "prange"]
+
+FLOATS = (np.float32, np.float64)  # numba has no float16: a kernel given one declines
 
 
 def contiguous_alike(arrays, dtypes, min_size: int = KERNEL_MIN_SIZE) -> bool:

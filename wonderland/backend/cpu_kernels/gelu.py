@@ -1,4 +1,5 @@
-"""GELU and its derivative in one pass (numba): Gelu and GeluGrad on float32.
+"""GELU and its derivative in one pass (numba): Gelu and GeluGrad on float32 (and float16, in
+float32 and rounded once, as the forwards).
 
 The NumPy forwards in ops/activation.py take about eighteen passes over cache-sized chunks;
 here each element is read once, in vector registers, with the same formulas: both forms are
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...ops.activation import _CLAMP, _G, _INV_SQRT_2PI, _TANH_A, _TANH_C, Gelu, GeluGrad
+from ...ops.precision import float32_kernel
 from ..kernels import register_kernel
 from ._numba import KERNEL_MIN_SIZE, njit
 from .fast_math import exp32, logistic32
@@ -80,6 +82,7 @@ def _flat(*arrays):
     return [np.ascontiguousarray(a).reshape(-1) for a in arrays]
 
 
+@float32_kernel
 def gelu(prim: Gelu, x):
     flat = _flat(x)
     if flat is None:
@@ -89,6 +92,7 @@ def gelu(prim: Gelu, x):
     return out
 
 
+@float32_kernel
 def gelu_grad(prim: GeluGrad, g, x):
     flat = _flat(g, x)
     if flat is None:

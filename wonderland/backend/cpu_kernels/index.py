@@ -14,9 +14,7 @@ import numpy as np
 
 from ...ops.index import Gather, ScatterAdd
 from ..kernels import register_kernel
-from ._numba import KERNEL_MIN_SIZE, njit
-
-_VALUES = (np.float32, np.float64)  # numba has no float16
+from ._numba import FLOATS, KERNEL_MIN_SIZE, njit
 
 
 def _index_loop(step):
@@ -60,7 +58,7 @@ def _along(a, dim: int, shape):
 def _matches(x, index, dim: int) -> bool:
     """index has x's shape off dim (no broadcasting), and the lookup is worth a kernel."""
     return (index.size >= KERNEL_MIN_SIZE and index.ndim == x.ndim >= 1 and index.dtype.kind == "i"
-            and x.dtype in _VALUES
+            and x.dtype in FLOATS
             and all(a == b for d, (a, b) in enumerate(zip(x.shape, index.shape)) if d != dim))
 
 

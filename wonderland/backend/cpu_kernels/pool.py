@@ -11,7 +11,7 @@ import numpy as np
 
 from ...ops.pool import BlockMax, BlockMaxScatter
 from ..kernels import register_kernel
-from ._numba import njit, prange
+from ._numba import FLOATS, njit, prange
 
 # The scans select rather than branch on the data (| and &, not `or` and `and`; conditional
 # expressions that compile to selects), and each kernel size gets its own compiled function
@@ -63,7 +63,7 @@ def _block_max_scatter(kh: int, kw: int):
 def _planes(x: np.ndarray, kernel: tuple[int, ...]):
     """(whether the (N, C) axes are stored swapped, the kernel as (kh, kw)), or None for the
     inputs the kernels skip. Swapped is how the fused conv lays out its output."""
-    if x.dtype.kind != "f" or len(kernel) not in (1, 2) or x.ndim != len(kernel) + 2:
+    if x.dtype not in FLOATS or len(kernel) not in (1, 2) or x.ndim != len(kernel) + 2:
         return None
     swapped = not x.flags.c_contiguous and x.swapaxes(0, 1).flags.c_contiguous
     return swapped, (1, kernel[0]) if len(kernel) == 1 else kernel

@@ -5,7 +5,7 @@ SoftmaxGrad over the last axis.
 The NumPy forwards in ops/norm.py and ops/attention.py make six to ten passes over the whole
 array; here each row (a few hundred floats, in L1) is read a handful of times while it is in
 cache. The arithmetic is the forwards': the same statistics, the same guards for infinite
-maxima and empty rows, summed in another order."""
+maxima and empty rows, summed in another order; float16 in float32, as the forwards."""
 from __future__ import annotations
 
 import math
@@ -14,6 +14,7 @@ import numpy as np
 
 from ...ops.attention import MaskedSoftmax, SoftmaxGrad
 from ...ops.norm import Standardize, StandardizeGrad
+from ...ops.precision import float32_kernel
 from ..kernels import register_kernel
 from ._numba import contiguous_alike, njit
 from .fast_math import exp32
@@ -74,6 +75,7 @@ def _trailing_rows(axes, shape):
     return math.prod(shape[:-k]), math.prod(shape[-k:])
 
 
+@float32_kernel  # as the forward: float16 rows in float32, rounded once
 def standardize(prim: Standardize, x):
     rows = _trailing_rows(prim.axes, x.shape)
     if rows is None or rows[1] == 0 or not contiguous_alike((x,), (np.float32, np.float64)):
@@ -83,6 +85,7 @@ def standardize(prim: Standardize, x):
     return out
 
 
+@float32_kernel
 def standardize_grad(prim: StandardizeGrad, g, y, x):
     rows = _trailing_rows(prim.axes, x.shape)
     if (rows is None or rows[1] == 0
@@ -129,6 +132,7 @@ def _softmax_grad(g, y, scale, out):
             out[i, j] = (g[i, j] - total) * y[i, j] * scale
 
 
+@float32_kernel
 def masked_softmax(prim: MaskedSoftmax, x, mask=None):
     if (mask is not None or x.ndim < 2 or x.shape[-1] == 0
             or not contiguous_alike((x,), (np.float32,))):
@@ -140,6 +144,7 @@ def masked_softmax(prim: MaskedSoftmax, x, mask=None):
     return out
 
 
+@float32_kernel
 def softmax_grad(prim: SoftmaxGrad, g, y):
     if g.ndim < 1 or g.shape[-1] == 0 or not contiguous_alike((g, y), (np.float32, np.float64)):
         return NotImplemented
