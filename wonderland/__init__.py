@@ -1,5 +1,5 @@
 """wonderland: a deep learning framework built from first principles on NumPy."""
-from . import autograd, backend, core, data, func, nn, ops, optim, train, tune
+from . import autograd, backend, data, func, nn, ops, optim, train, tune
 from .core.device import Device, as_device
 from .core.dtype import (
                          DType,
@@ -30,3 +30,25 @@ int = int32  # noqa: A001
 device = Device
 
 __version__ = "0.1.0"
+
+# The layers underneath (core, autodiff, functional, serialization, atomic) are imported above
+# as a side effect; their public names are re-exported here or through the subpackages
+# (wl.func, wl.autograd, wl.nn.functional), so the modules themselves leave the namespace.
+# `import wonderland.core.tensor` and `from wonderland.core import ...` still work.
+for _internal in ("atomic", "autodiff", "core", "functional", "serialization"):
+    globals().pop(_internal, None)
+del _internal
+
+# Subpackages meant for users; wonderland.viz, .bench, .models and .recipes are imported on first
+# use (`import wonderland.viz`), as each pulls in more than a training script needs.
+__all__ = [
+    "autograd", "backend", "data", "func", "nn", "ops", "optim", "train", "tune",
+    "Tensor", "is_tensor", "Device", "device", "as_device",
+    "DType", "bool", "bool_", "uint8", "int8", "int16", "int32", "int", "int64", "long",
+    "float16", "half", "float32", "float", "float64", "double",
+    "get_default_dtype", "set_default_dtype",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "Generator", "manual_seed", "seed", "initial_seed",
+    "save", "load", "save_state", "load_state",
+    *ops.__all__,
+]

@@ -1,5 +1,15 @@
 """Composites written only with ops (no derivative code): what users reach as
 wonderland.nn.functional (F), as in PyTorch. One family per module."""
+from . import activations as _activations
+from . import attention as _attention
+from . import conv as _conv
+from . import distances as _distances
+from . import graph as _graph
+from . import linear as _linear
+from . import losses as _losses
+from . import norms as _norms
+from . import pool as _pool
+from . import recurrent as _recurrent
 from .activations import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -10,3 +20,7 @@ from .losses import *  # noqa: F403
 from .norms import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403
+
+# the union of the families' lists
+__all__ = [name for family in (_activations, _attention, _conv, _distances, _graph, _linear,
+                               _losses, _norms, _pool, _recurrent) for name in family.__all__]

@@ -1,6 +1,9 @@
 """Neural network building blocks: Module, Parameter, containers, init, and the layers."""
-from . import functional, init
+from . import functional, init, layers
 from .containers import ModuleDict, ModuleList, Sequential
 from .layers import *  # noqa: F403
 from .module import Module
 from .parameter import Parameter
+
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional", "init",
+           *layers.__all__]

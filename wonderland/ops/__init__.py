@@ -131,4 +131,21 @@ from .unary import (
 
 methods.install()
 
-__all__ = [n for n in dir() if not n.startswith("_") and n != "methods"]
+# the tensor functions (wl.exp, wl.cat ...); the primitive classes stay in their modules
+__all__ = [
+    "abs", "add", "all", "allclose", "amax", "amin", "any", "arange", "argmax", "argmin",
+    "argsort", "as_strided", "as_tensor", "bmm", "broadcast_tensors", "broadcast_to", "cast",
+    "cat", "ceil", "chunk", "clamp", "clip", "concatenate", "cos", "count_nonzero", "cumsum",
+    "div", "dot", "einsum", "empty", "empty_like", "eq", "equal", "erf", "exp", "expand", "expm1",
+    "eye", "flatten", "flip", "floor", "floor_divide", "from_numpy", "full", "full_like", "gather",
+    "ge", "getitem", "gt", "index_put", "index_select", "isfinite", "isinf", "isnan", "le",
+    "linspace", "log", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "logsumexp", "lt", "masked_fill", "matmul", "max", "maximum", "mean", "min", "minimum", "mm",
+    "movedim", "mul", "narrow", "ne", "neg", "one_hot", "ones", "ones_like", "outer", "pad",
+    "permute", "pow", "prod", "rand", "rand_like", "randint", "randint_like", "randn",
+    "randn_like", "randperm", "relu", "remainder", "repeat", "repeat_interleave", "reshape",
+    "roll", "round", "rsqrt", "scatter_add", "sigmoid", "sign", "sin", "sort", "split", "sqrt",
+    "square", "squeeze", "stack", "std", "sub", "sum", "t", "take_along_dim", "tan", "tanh",
+    "tensor", "tile", "to_device", "topk", "transpose", "tril", "triu", "trunc", "unbind",
+    "unflatten", "unfold", "unsqueeze", "var", "view", "where", "zeros", "zeros_like"
+]

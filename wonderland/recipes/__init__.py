@@ -11,6 +11,8 @@ from pathlib import Path
 
 from ..train.recipe import Recipe
 
+__all__ = ["RecipeNotFoundError", "did_you_mean", "get", "names"]
+
 
 class RecipeNotFoundError(KeyError):
     """No shipped recipe by that name, or no recipe file at that path: a mistake in what was

@@ -16,3 +16,8 @@ from .study import (
     search,
     storage_url,
 )
+
+__all__ = ["Ensemble", "combine_scores", "ensemble_predict", "CVResult", "cross_validate",
+           "kfold_indices", "recipe_objective", "searched_keys", "study_name", "search",
+           "best_config", "gp_available", "make_pruner", "make_sampler", "make_storage",
+           "storage_url", "report_and_prune", "progress_callback", "progress_line", "quiet_optuna"]

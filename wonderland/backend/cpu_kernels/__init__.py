@@ -17,6 +17,8 @@ from ...ops.norm import Standardize, StandardizeGrad
 from ...ops.pool import BlockMax, BlockMaxScatter
 from ..kernels import ADAM_STEP, register_kernel, registered
 
+__all__ = ["KERNELS", "KERNEL_MIN_SIZE", "ADAM_STEP_MIN_SIZE", "available", "load"]
+
 # Below these sizes (elements of the largest input) a kernel declines and the NumPy code runs:
 # the one-pass kernels gain little on small arrays (and the op tests' small tensors keep the
 # NumPy forwards exercised); Adam's step would gain 0.09 ms in a GRU's 48 ms step and cost the

@@ -1,4 +1,15 @@
 """The layers, one family per module; each is a Module over wonderland.functional."""
+from . import activation as _activation
+from . import attention as _attention
+from . import conv as _conv
+from . import dropout as _dropout
+from . import embedding as _embedding
+from . import graph as _graph
+from . import linear as _linear
+from . import loss as _loss
+from . import norm as _norm
+from . import pool as _pool
+from . import rnn as _rnn
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -10,3 +21,7 @@ from .loss import *  # noqa: F403
 from .norm import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .rnn import *  # noqa: F403
+
+# the union of the families' lists
+__all__ = [name for family in (_activation, _attention, _conv, _dropout, _embedding, _graph,
+                               _linear, _loss, _norm, _pool, _rnn) for name in family.__all__]
