@@ -63,6 +63,23 @@ def test_pool_kernels_decline_what_they_do_not_cover():
     x = np.zeros((1, 1, 4, 4))
     assert pool_kernels.block_max_scatter(BlockMaxScatter((2, 2)), x,
                                           np.zeros((1, 1, 2, 2), np.float32)) is NotImplemented
+    half = x.astype(np.float16)  # numba has no float16 (it raised NotImplementedError)
+    assert pool_kernels.block_max(BlockMax((2, 2)), half) is NotImplemented
+    assert pool_kernels.block_max_scatter(BlockMaxScatter((2, 2)), half,
+                                          half[..., ::2, ::2]) is NotImplemented
+
+
+def test_float16_max_pool_runs_the_numpy_forwards_and_keeps_torchs_values():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((2, 3, 8, 6)).astype(np.float16)
+    ours = wl.tensor(x, requires_grad=True)
+    y = wl.nn.functional.max_pool2d(ours, 2)
+    y.sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    want = torch.nn.functional.max_pool2d(theirs, 2)
+    want.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), want.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
 
 
 def test_the_switch_runs_the_numpy_forwards():

@@ -95,6 +95,14 @@ def test_registry_covered():
     assert not unknown, f"op-spec rows name primitives that do not exist: {unknown}"
 
 
+def test_float16_rows_cover_the_registry():
+    """Every primitive is proven in float16 too, by a row's twin or a row at float16's extremes
+    (all of them take float16)."""
+    named = {p for s in ALL_SPECS if s.dtype == np.float16 for p in s.prims}
+    missing = sorted(set(REGISTRY) - named)
+    assert not missing, f"primitives without a float16 op-spec row: {missing}"
+
+
 def test_every_row_has_an_oracle():
     lonely = [s.name for s in ALL_SPECS if s.np_fn is None and s.torch_fn is None]
     assert not lonely, f"rows with neither a NumPy nor a PyTorch reference: {lonely}"

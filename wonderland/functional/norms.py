@@ -50,12 +50,15 @@ def _affine(y: Tensor, weight: Tensor | None, bias: Tensor | None, shape) -> Ten
 
 
 def _update(running: Tensor | None, batch_stat: Tensor, momentum: float) -> None:
-    """running <- (1 - momentum) * running + momentum * batch_stat, in place, off the tape."""
+    """running <- (1 - momentum) * running + momentum * batch_stat, in place, off the tape, in
+    the wider of the two dtypes (a float16 buffer takes a float32 variance past 65504 whose
+    share of the average fits)."""
     if running is None:
         return
     with no_grad():
-        stat = batch_stat.detach().to(running.dtype)
-        running.data = running * (1.0 - momentum) + stat * momentum
+        work = dt.promote(running.dtype, batch_stat.dtype)
+        mixed = running.to(work) * (1.0 - momentum) + batch_stat.detach().to(work) * momentum
+        running.data = mixed.to(running.dtype)
 
 
 def _momentum(name: str, momentum: float | None, num_batches_tracked: Tensor | None) -> float:

@@ -15,7 +15,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import float_only
 from .batching import batch_elementwise, batch_unary
-from .precision import float32_inside
+from .precision import float32_inside, in_float32
 
 try:  # an exact normal CDF for float64; the fallback is the standard library's erfc
     from scipy.special import ndtr as _ndtr
@@ -131,6 +131,7 @@ def _exact(x) -> bool:
     return x.dtype == np.float64 and isinstance(x, np.ndarray)
 
 
+@in_float32  # float16's x^2 overflows past 256: inf * 0 would be NaN (PyTorch's is)
 def _second_derivative(approximate: str, x: Tensor) -> Tensor:
     """GELU''(x) with ops (for second order): phi(x) (2 - x^2) for the erf form."""
     x2 = x * x
