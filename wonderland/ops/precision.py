@@ -13,13 +13,10 @@ from ..core import dtype as dt
 from ..core.tensor import Tensor
 
 
-def _widened(run: Callable, arrays) -> object:
-    """run(*arrays) with float16 arrays as float32 and a float32 result rounded to float16
-    (NotImplemented, from a kernel that declines, passes through)."""
-    half = [getattr(a, "dtype", None) == np.float16 for a in arrays]
-    if not any(half):
-        return run(*arrays)
-    out = run(*[a.astype(np.float32) if h else a for a, h in zip(arrays, half)])
+def _in_float32(run: Callable, first, arrays) -> object:
+    """run(first, *arrays) with the float16 ('e') arrays as float32 and a float32 result
+    rounded to float16 (NotImplemented, from a kernel that declines, passes through)."""
+    out = run(first, *[a.astype(np.float32) if a.dtype.char == "e" else a for a in arrays])
     if out is NotImplemented or out.dtype != np.float32:
         return out
     with np.errstate(over="ignore"):  # beyond 65504 rounds to inf, as in PyTorch
@@ -31,7 +28,10 @@ def float32_inside(forward: Callable) -> Callable:
 
     @functools.wraps(forward)
     def wrapped(self, xp, *arrays):
-        return _widened(lambda *a: forward(self, xp, *a), arrays)
+        for a in arrays:  # runs at every call: the common case costs a look at each dtype
+            if a.dtype.char == "e":
+                return _in_float32(lambda s, *wide: forward(s, xp, *wide), self, arrays)
+        return forward(self, xp, *arrays)
 
     return wrapped
 
@@ -42,7 +42,10 @@ def float32_kernel(kernel: Callable) -> Callable:
 
     @functools.wraps(kernel)
     def wrapped(prim, *arrays):
-        return _widened(lambda *a: kernel(prim, *a), arrays)
+        for a in arrays:
+            if a.dtype.char == "e":
+                return _in_float32(kernel, prim, arrays)
+        return kernel(prim, *arrays)
 
     return wrapped
 
