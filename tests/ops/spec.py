@@ -4,9 +4,10 @@ A row names the primitive(s) it proves, a wonderland function, how to draw its i
 references: a NumPy function and/or a PyTorch function. tests/ops/test_specs.py runs every row
 through every check (forward, finite differences in both modes, the dot-product test, second
 order, PyTorch); test_registry_covered fails when a primitive has no row. A row's float16 twin
-(float16_twin) draws the same inputs rounded to float16 and is checked against PyTorch in float16
-(forward and vjp) and against NumPy in float64, at float16's tolerance; finite differences and
-second order stay with the float64 row."""
+(float16_twin) draws the same inputs rounded to float16 and runs the checks that need no finite
+differences (forward against NumPy in float64, forward and vjp against PyTorch in float16, the
+dot-product test, batching) at float16's tolerance; finite differences and second order stay
+with the float64 row. half() makes a float16 row of its own, for float16's extremes."""
 from __future__ import annotations
 
 import dataclasses
