@@ -1,5 +1,5 @@
 """Reading back the DOT text that wonderland.viz writes: nodes by name with their label lines
-and attributes, edges as (tail, head, attributes), clusters with their labels."""
+and attributes, edges as (tail, head, attributes), clusters with their labels and nesting."""
 from __future__ import annotations
 
 import re
@@ -20,6 +20,7 @@ class Dot:
         self.edges: list[tuple[str, str, dict]] = []
         self.clusters: list[str] = []
         self.parent: dict[str, str | None] = {}  # node -> label of the cluster it is in
+        self.outer: dict[str, str | None] = {}  # cluster label -> label of the one it is in
         stack: list[str | None] = [None]
         for line in source.splitlines():
             if line.strip().startswith("subgraph cluster_"):
@@ -34,6 +35,7 @@ class Dot:
                     if stack[-1] == "?":
                         stack[-1] = a["label"]
                         self.clusters.append(a["label"])
+                        self.outer[a["label"]] = stack[-2]
                 elif name not in ("node", "edge"):
                     self.nodes[name] = a
                     self.parent[name] = stack[-1]

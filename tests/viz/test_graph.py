@@ -58,12 +58,15 @@ def test_a_10000_operation_chain_needs_no_recursion():
     y = x = wl.randn(3, requires_grad=True)
     for _ in range(10_000):
         y = y.sin()
-    d = Dot(viz.graph(y, max_nodes=None).source)
+    d = Dot(viz.graph(y, max_nodes=None, collapse=False).source)
     assert len(d.ops()) == 10_000 and len(d.leaves()) == 1
     assert len(d.edges) == 10_001  # leaf -> first, 9999 between, last -> output
-    short = Dot(viz.graph(y).source)  # the default cap keeps the nodes nearest the output
+    short = Dot(viz.graph(y, collapse=False).source)  # the default cap: those nearest the output
     assert len(short.ops()) == viz.tape.DEFAULT_MAX_NODES
     assert short.label("more")[0] == f"… {10_000 - viz.tape.DEFAULT_MAX_NODES} more operations"
+    folded = Dot(viz.graph(y).source)  # by default the chain is one Sin, repeated
+    assert [folded.title(n) for n in folded.ops()] == ["Sin"]
+    assert folded.clusters == ["×10000 (the first of 10000 repetitions drawn)"]
     assert x.grad is None
 
 

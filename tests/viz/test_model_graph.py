@@ -60,7 +60,10 @@ def test_nested_modules_and_a_module_called_twice():
     assert sorted(d.parent[n] for n in tanhs) == ["block: Block (call 1 of 2)",
                                                   "block: Block (call 2 of 2)"]
     shared = [n for n in d.leaves() if d.title(n).startswith("block.lin.")]
-    assert len(shared) == 2 and all(d.parent[n] is None for n in shared)  # used by both calls
+    assert len(shared) == 4 and all(d.parent[n] is None for n in shared)  # used by both calls:
+    assert sorted(d.title(n) for n in shared) == ["block.lin.bias"] * 2 + ["block.lin.weight"] * 2
+    for n in shared:  # drawn next to each Affine that reads them, one edge each
+        assert [d.title(h) for t, h, _ in d.edges if t == n] == ["Affine"]
 
 
 def test_a_custom_function_returned_by_a_module_is_in_its_box():

@@ -63,3 +63,19 @@ def test_importing_wonderland_viz_does_not_import_graphviz():
     code = "import sys, wonderland.viz; print('graphviz' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_layout_that_takes_too_long_is_stopped_with_advice(tmp_path):
+    # dot cannot even start within a millisecond; unfolded, the GRU's 1,500 operations ran for ever
+    with pytest.raises(RuntimeError, match=r"dot did not finish laying out 5 nodes within "
+                                           r"timeout=0.001 s; draw fewer \(a smaller max_nodes"):
+        viz.render(digraph(), tmp_path / "g.svg", timeout=0.001)
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_a_graphviz_error_is_reported(tmp_path):
+    import graphviz
+
+    with pytest.raises(RuntimeError, match="dot failed on 0 nodes: .*syntax error"):
+        viz.render(graphviz.Source("digraph { a -> }"), tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()

@@ -8,6 +8,7 @@ from ..core import primitive
 from ..core.grad_mode import enable_grad
 from ..core.tensor import Tensor
 from ..nn.module import Module
+from .boxes import Calls
 from .render import require_graphviz
 from .tape import DEFAULT_MAX_NODES, draw
 
@@ -15,7 +16,8 @@ _MISSING = object()
 
 
 def model_graph(model: Module, *example_inputs, cluster: bool = True, show_shapes: bool = True,
-                show_saved: bool = False, max_nodes: int | None = DEFAULT_MAX_NODES):
+                show_saved: bool = False, max_nodes: int | None = DEFAULT_MAX_NODES,
+                collapse: bool = True):
     """Run `model(*example_inputs)` with grad enabled and draw the graph of its output(s)
     (a tensor, or tensors in tuples/lists/dicts) as graph() does, parameters named as in
     model.named_parameters() and the example inputs as 'input' ('input 0', 'input 1' ...).
@@ -24,7 +26,10 @@ def model_graph(model: Module, *example_inputs, cluster: bool = True, show_shape
     submodule's path and class (nested as the modules are; a module called several times gets
     one box per call). Operations put on the tape by custom_vjp, Function or checkpoint are boxed
     only when a submodule returns them directly; otherwise they are drawn outside the boxes.
-    The model's mode (train/eval) is left as it is."""
+    collapse: repeated blocks are found in the order the operations ran and drawn once, marked
+    ×N, as graph() does; a block's operations must belong to the same modules in every
+    repetition (a GRU's steps, or a cell module called once per step, fold; layers with weights
+    of their own do not). The model's mode (train/eval) is left as it is."""
     if not isinstance(model, Module):
         raise TypeError(f"model_graph: expected a Module, got {type(model).__name__}")
     require_graphviz()  # before running the model, not after
@@ -33,18 +38,14 @@ def model_graph(model: Module, *example_inputs, cluster: bool = True, show_shape
     inputs = {("input" if len(flat_inputs) == 1 else f"input {i}"): x
               for i, x in enumerate(flat_inputs)}
     calls = _Calls(model) if cluster else None
-    with enable_grad():
+    with enable_grad(), _RunOrder() as order:
         if calls is None:
             out = model(*example_inputs)
         else:
             with calls:
                 out = model(*example_inputs)
-    outputs = _outputs(out)
-    if calls is None:
-        return draw(outputs, params, inputs, show_shapes, show_saved, max_nodes)
-    return draw(outputs, params, inputs, show_shapes, show_saved, max_nodes,
-                op_group=calls.op_group, leaf_group=calls.leaf_group_for(params),
-                clusters=calls.clusters())
+    return draw(_outputs(out), params, inputs, show_shapes, show_saved, max_nodes, collapse,
+                calls=None if calls is None else calls.boxes(params), ran=order.ran)
 
 
 def _outputs(out):
@@ -140,16 +141,43 @@ class _Calls:
 
         return group
 
-    def clusters(self) -> dict:
+    def boxes(self, params: dict) -> Calls:
+        """What the drawing needs to know of the calls: which box each node goes in, the boxes'
+        labels and nesting, and the module path of each call."""
         total: dict[str, int] = {}
         for path, _, _ in self.calls:
             total[path] = total.get(path, 0) + 1
         seen: dict[str, int] = {}
-        out = {}
+        clusters = {}
         for key, (path, cls, parent) in enumerate(self.calls):
             seen[path] = seen.get(path, 0) + 1
             label = f"{path}: {cls}"
             if total[path] > 1:
                 label += f" (call {seen[path]} of {total[path]})"
-            out[key] = (label, parent)
-        return out
+            clusters[key] = (label, parent)
+        return Calls(self.op_group, self.leaf_group_for(params), clusters,
+                     {key: path for key, (path, _, _) in enumerate(self.calls)})
+
+
+class _RunOrder:
+    """While entered: notes the order of every bind, keyed by the inputs tuple that the tape
+    node keeps; ran(node) is then the node's place in the run (None: not seen, as an operation
+    that a custom_vjp or Function rule put on the tape)."""
+
+    def __enter__(self):
+        self.seen: dict[int, tuple] = {}
+        self.count = 0
+        primitive._observers.append(self._observe)
+        return self
+
+    def __exit__(self, *exc):
+        primitive._observers.remove(self._observe)
+        return False
+
+    def _observe(self, prim, xs) -> None:
+        self.count += 1  # the tuple is kept, so its id is not reused while we look
+        self.seen[id(xs)] = (xs, self.count)
+
+    def ran(self, node) -> int | None:
+        entry = self.seen.get(id(node.inputs))
+        return entry[1] if entry is not None and entry[0] is node.inputs else None

@@ -1,16 +1,20 @@
 """graph(): the tape behind some output tensors as a graphviz Digraph, one node per primitive
-application, found by walking back from the outputs breadth first (iteratively, each node once)."""
+application (each run of repeated blocks drawn once, marked ×N), with leaves, outputs and edges."""
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping
 
 from ..core.tensor import Tensor
 from ..nn.parameter import Parameter
 from . import labels
+from .boxes import Calls, emit, repeat_boxes
+from .folding import fold, pick
 from .render import require_graphviz
 
-DEFAULT_MAX_NODES = 2000
+# Graphviz's dot lays out a 500-operation model in about a second (a 100-layer residual MLP, 1,000
+# operations: 1.5-3.6 s; 2,000: up to 19 s); more than that is not read anyway, and there is the
+# note that says how many were left out.
+DEFAULT_MAX_NODES = 500
 
 _OP = dict(shape="box", style="rounded,filled", fillcolor="#e7e6e6")
 _PARAM = dict(shape="ellipse", style="filled", fillcolor="#bdd7ee")
@@ -24,7 +28,7 @@ _MORE = dict(shape="note", style="dashed", fontcolor="gray30")
 def graph(output_or_outputs, params: Mapping[str, Tensor] | None = None,
           show_shapes: bool = True, show_saved: bool = False,
           max_nodes: int | None = DEFAULT_MAX_NODES, *,
-          inputs: Mapping[str, Tensor] | None = None):
+          inputs: Mapping[str, Tensor] | None = None, collapse: bool = True):
     """Draw the computation that produced `output_or_outputs` (a tensor, a list/tuple of
     tensors, or a dict name -> tensor) as a graphviz.Digraph.
 
@@ -41,38 +45,48 @@ def graph(output_or_outputs, params: Mapping[str, Tensor] | None = None,
     the total over the intermediate tensors. At most `max_nodes` operations are drawn (None: all),
     those nearest the outputs; a dashed note stands for the rest. An operation whose tape entry
     was freed by backward() is drawn dashed, without inputs.
+    `collapse` folds repeated structure: three or more consecutive blocks that run the same
+    operations on the same shapes, each reading the same tensors as the others or the results of
+    the block before (a recurrent cell applied per time step), are drawn once, the first of them,
+    in a box marked ×N; the state a block hands to the next is a dashed edge back into the box,
+    and an operation that reads every block's result (a stack of the steps' outputs) gets one
+    edge saying how many. collapse=False draws every operation.
 
     Raises ValueError when no output has a tape (a leaf, or computed without grad): there is no
     computation to draw. Call graph(...).source for the DOT text (no Graphviz binary needed), or
     wonderland.viz.render to write a picture."""
-    return draw(output_or_outputs, params, inputs, show_shapes, show_saved, max_nodes)
+    return draw(output_or_outputs, params, inputs, show_shapes, show_saved, max_nodes, collapse)
 
 
 def draw(output_or_outputs, params, inputs, show_shapes, show_saved, max_nodes,
-         op_group: Callable | None = None, leaf_group: Callable | None = None,
-         clusters: Mapping | None = None):
-    """graph()'s work. op_group(node) and leaf_group(tensor) give the cluster key a node goes
-    in (or None); clusters maps each key to (label, parent key or None)."""
+         collapse: bool = True, calls: Calls | None = None, ran: Callable | None = None):
+    """graph()'s work. calls: model_graph's submodule calls, boxed; ran(node): a node's place
+    in the run, where model_graph saw it (it finds repeats in that order)."""
     gv = require_graphviz()
     outputs = _named_outputs(output_or_outputs)
     _check(outputs, max_nodes)
-    drawn, hidden = _walk([t for _, t in outputs], max_nodes)
-    d = _Drawing(gv, drawn, params, inputs, show_shapes, show_saved, op_group, leaf_group)
-    made_outputs = {id(t._node) for _, t in outputs if t._node is not None}
-    for i, t in enumerate(drawn):
-        d.op(i, t, id(t._node) in made_outputs)
+    tensors = [t for _, t in outputs]
+    d = _Drawing(gv, params, inputs, show_shapes, show_saved, calls)
+    folded = fold(tensors, d.signature if collapse else None, d.source_key, ran)
+    drawn, hidden = pick(folded, tensors, max_nodes)
+    d.index = {i: n for n, i in enumerate(drawn)}
+    d.folded = folded
+    box, clusters = repeat_boxes(folded, drawn, calls)
+    made_outputs = {folded.stand_in(folded.position(t)) for t in tensors if t._node is not None}
+    for i in drawn:
+        d.op(i, box[i], i in made_outputs)
     for k, (name, t) in enumerate(outputs):
         label = [name] + ([labels.tensor_label(t)] if show_shapes else [])
         d.add_node(None, f"out{k}", label, _OUTPUT)
-        d.edges.append((d.source(t), f"out{k}", {}))
+        d.edge(d.source(t, f"out{k}"), f"out{k}", t)
     if hidden:
         note = [f"… {hidden} more operations", f"not drawn (max_nodes={max_nodes})"]
         d.add_node(None, "more", note, _MORE)
     dot = gv.Digraph("wonderland", graph_attr=dict(rankdir="TB"),
                      node_attr=dict(fontname="Helvetica", fontsize="11"),
                      edge_attr=dict(fontname="Helvetica", fontsize="9"))
-    _emit_nodes(gv, dot, d.nodes, clusters or {})
-    for tail, head, attrs in d.edges:
+    emit(gv, dot, d.nodes, clusters)
+    for tail, head, attrs in d.edges():
         dot.edge(tail, head, **attrs)
     if show_saved:
         total = sum(d.saved.values())
@@ -82,13 +96,13 @@ def draw(output_or_outputs, params, inputs, show_shapes, show_saved, max_nodes,
 
 
 class _Drawing:
-    """The nodes (by cluster key) and edges of one picture, as plain tuples for graphviz."""
+    """The nodes (by box key) and edges of one picture, as plain tuples for graphviz. An edge
+    that several folded operations share is drawn once (see edges())."""
 
-    def __init__(self, gv, drawn, params, inputs, show_shapes, show_saved, op_group,
-                 leaf_group):
-        self.gv, self.show_shapes, self.show_saved = gv, show_shapes, show_saved
-        self.op_group, self.leaf_group = op_group, leaf_group
-        self.index = {id(t._node): i for i, t in enumerate(drawn)}
+    def __init__(self, gv, params, inputs, show_shapes, show_saved, calls):
+        self.gv, self.show_shapes, self.show_saved, self.calls = gv, show_shapes, show_saved, calls
+        self.index: dict[int, int] = {}  # operation position -> its node's number
+        self.folded = None
         named = [(n, t, _INPUT) for n, t in (inputs or {}).items()]
         named += [(n, t, _PARAM) for n, t in (params or {}).items()]
         self.names = {id(t): (n, style) for n, t, style in named}
@@ -97,38 +111,66 @@ class _Drawing:
                       if t._node is None}
         # what unnamed no-grad leaves are: the inputs, until the caller names those
         self.other = ("constant", _CONST) if inputs else ("input", _INPUT)
-        self.nodes: dict = {}  # cluster key -> [(name, label lines, attributes)]
-        self.edges: list = []  # (tail, head, attributes)
-        self.leaves: dict[int, str] = {}
+        self.nodes: dict = {}  # box key -> [(name, label lines, attributes)]
+        self.links: dict = {}  # (tail, head, carried) -> [attributes, tensors, readers, slots]
+        self.leaves: dict[tuple, str] = {}  # (id(leaf), reader's node) -> the leaf's node
         self.saved: dict[int, int] = {}  # id(buffer) -> bytes, of intermediates the tape holds
-        self.cut: set[str] = set()  # operations already given their edge from "more"
 
     def add_node(self, group, name: str, label: list[str], attrs: dict) -> None:
         self.nodes.setdefault(group, []).append((name, label, attrs))
 
-    def leaf(self, x: Tensor) -> str:
-        name = self.leaves.get(id(x))
+    def signature(self, t: Tensor) -> tuple:
+        """What t's operation does, as far as folding repeats cares: its primitive, its module,
+        the shapes in and out (parameters and constants may differ: an index that advances)."""
+        node = t._node
+        module = None
+        if self.calls is not None:
+            key = self.calls.op_group(node)
+            module = None if key is None else self.calls.paths[key]
+        ins = tuple("constant" if self.inline(x) else (x.shape, x.dtype.name)
+                    for x in node.inputs or ())
+        return node.prim.name, module, t.shape, t.dtype.name, ins
+
+    def source_key(self, x: Tensor):
+        """Equal for two leaves that one drawing may stand for: the same named tensor, or
+        unnamed tensors alike (the zero state of each step, a constant)."""
+        if self.inline(x):
+            return ("constant",)
+        if id(x) in self.names:
+            return ("named", id(x))
+        if id(_buffer(x)) in self.views:
+            return ("view", id(_buffer(x)))
+        return ("leaf", x.shape, x.dtype.name, x._requires_grad, isinstance(x, Parameter))
+
+    def leaf(self, x: Tensor, reader: str) -> str:
+        """x's node next to `reader`: a leaf read in several places is drawn at each, since
+        edges that run across a deep picture are what makes Graphviz's layout slow."""
+        name = self.leaves.get((id(x), reader))
         if name is None:
-            name = self.leaves[id(x)] = f"leaf{len(self.leaves)}"
+            name = self.leaves[(id(x), reader)] = f"leaf{len(self.leaves)}"
             title, style = (self.names.get(id(x)) or self.views.get(id(_buffer(x)))
                             or (("Parameter" if isinstance(x, Parameter) else "leaf", _LEAF)
                                 if x._requires_grad else self.other))
             label = [title] + ([labels.tensor_label(x)] if self.show_shapes else [])
-            self.add_node(self.leaf_group(x) if self.leaf_group else None, name, label, style)
+            group = self.calls.leaf_group(x) if self.calls else None
+            self.add_node(group, name, label, style)
         return name
 
-    def source(self, x: Tensor) -> str:
-        """The node an edge carrying x starts from: its operation, its leaf, or "more"."""
+    def source(self, x: Tensor, reader: str) -> str:
+        """The node an edge carrying x to `reader` starts from: x's operation, x's leaf, or the
+        note that stands for the operations not drawn ("more")."""
         if x._node is None:
-            return self.leaf(x)
-        i = self.index.get(id(x._node))
-        return "more" if i is None else f"op{i}"
+            return self.leaf(x, reader)
+        n = self.index.get(self.folded.stand_in(self.folded.position(x)))
+        return "more" if n is None else f"op{n}"
 
     def inline(self, x: Tensor) -> bool:
         return (labels.is_scalar_constant(x) and id(x) not in self.names
                 and id(_buffer(x)) not in self.views)
 
-    def op(self, i: int, t: Tensor, is_output: bool) -> None:
+    def op(self, i: int, box, is_output: bool) -> None:
+        """Operation i's node, and the edges into it from every operation it stands for."""
+        t = self.folded.ops[i]
         node, gv = t._node, self.gv
         xs = node.inputs or ()
         constants = {j: labels.scalar_value(x) for j, x in enumerate(xs) if self.inline(x)}
@@ -149,23 +191,68 @@ class _Drawing:
         where = getattr(node, "where", None)  # set in anomaly mode: the user code that ran it
         if where:
             style["tooltip"] = gv.nohtml(r"\n".join(gv.escape(s) for s in labels.frames(where)))
-        self.add_node(self.op_group(node) if self.op_group else None, f"op{i}", label, style)
-        edged = [j for j in range(len(xs)) if j not in constants]
-        for j in edged:
-            x, attrs = xs[j], {}
-            tail = self.source(x)
-            if tail == "more":
-                if f"op{i}" in self.cut:
+        head = f"op{self.index[i]}"
+        self.add_node(box, head, label, style)
+        for m in self.folded.members(i):
+            reads = self.folded.inputs(m)
+            for j, x in enumerate(reads):
+                if j in constants:
                     continue
-                self.cut.add(f"op{i}")
-                self.edges.append((tail, f"op{i}", dict(style="dashed")))
-                continue
-            if self.show_shapes and x._node is not None:
+                if m != i and x._node is None and xs[j]._node is None \
+                        and self.source_key(x) == self.source_key(xs[j]):
+                    x = xs[j]  # a leaf of a later repetition, drawn as the first one's
+                twice = sum(y is x for y in reads) > 1  # x * x: one edge per argument
+                self.edge(self.source(x, head), head, x, j, m, twice, self._carried(x, m))
+
+    def _carried(self, x: Tensor, m: int) -> bool:
+        """Whether x comes from an earlier repetition of the block that operation m is in."""
+        if x._node is None:
+            return False
+        mine, theirs = self.folded.place(m), self.folded.place(self.folded.position(x))
+        return mine is not None and theirs is not None and mine[0] == theirs[0] \
+            and theirs[1] < mine[1]
+
+    def edge(self, tail: str, head: str, x: Tensor, slot: int = -1, reader: int = -1,
+             twice: bool = False, carried: bool = False) -> None:
+        """Note that operation `reader` (drawn as `head`) reads x (drawn as `tail`) as argument
+        `slot`. The folded repetitions of one edge are drawn as one."""
+        key = ("more", head, False, None) if tail == "more" else \
+            (tail, head, carried, slot if twice else None)
+        link = self.links.get(key)
+        if link is None:
+            attrs = {}
+            if tail == "more":
+                attrs["style"] = "dashed"
+            elif self.show_shapes and x._node is not None and head.startswith("op"):
                 attrs["label"] = labels.tensor_label(x)
-            if len(edged) > 1:  # which argument: Sub, Div, MatMul ... care
-                attrs.update(headlabel=str(j), labelfontsize="8", labelfontcolor="gray40",
-                             labeldistance="1.5")
-            self.edges.append((tail, f"op{i}", attrs))
+            link = self.links[key] = (attrs, set(), set(), set())
+        link[1].add(id(x))
+        link[2].add(reader)
+        link[3].add(slot)
+
+    def edges(self):
+        """(tail, head, attributes) of every edge: the argument position at the head when the
+        operation reads several inputs; 'n of them' when one operation reads the results of n
+        repetitions (a stack of every step's output); the state that a repetition hands to the
+        next drawn dashed, back into the block."""
+        into: dict[str, set] = {}
+        for (tail, head, carried, _), (_, _, _, slots) in self.links.items():
+            if not carried and tail != "more":
+                into.setdefault(head, set()).update(slots)
+        for (tail, head, carried, _), (attrs, tensors, readers, slots) in self.links.items():
+            attrs = dict(attrs)
+            if tail == "more":
+                pass
+            elif carried:
+                text = "to the next repetition"
+                attrs.update(style="dashed", color="#7f6000", constraint="false",
+                             label=f"{attrs['label']}\\n{text}" if "label" in attrs else text)
+            elif len(tensors) > 1 and len(readers) == 1:
+                attrs["label"] = f"{attrs.get('label', 'tensors')}, {len(tensors)} of them"
+            elif len(slots) == 1 and len(into.get(head, ())) > 1:
+                attrs.update(headlabel=str(next(iter(slots))), labelfontsize="8",
+                             labelfontcolor="gray40", labeldistance="1.5")
+            yield tail, head, attrs
 
 
 def _named_outputs(out) -> list[tuple[str, Tensor]]:
@@ -204,76 +291,9 @@ def _check(outputs, max_nodes) -> None:
         raise ValueError(f"graph: {name} has no computation graph to draw: {why}")
 
 
-def _walk(outputs: list[Tensor], max_nodes: int | None) -> tuple[list[Tensor], int]:
-    """Tensors whose tape nodes are drawn (breadth first from the outputs, so the first
-    max_nodes are those nearest them), and how many more nodes lie beyond."""
-    limit = float("inf") if max_nodes is None else max_nodes
-    seen = {id(t._node) for t in outputs if t._node is not None}
-    queue = deque(t for t in _unique_by_node(outputs))
-    drawn, hidden = [], 0
-    while queue:
-        t = queue.popleft()
-        if len(drawn) < limit:
-            drawn.append(t)
-        else:
-            hidden += 1
-        for x in t._node.inputs or ():
-            node = x._node
-            if node is not None and id(node) not in seen:
-                seen.add(id(node))
-                queue.append(x)
-    return drawn, hidden
-
-
-def _unique_by_node(ts: list[Tensor]) -> list[Tensor]:
-    out, seen = [], set()
-    for t in ts:
-        if t._node is not None and id(t._node) not in seen:
-            seen.add(id(t._node))
-            out.append(t)
-    return out
-
-
 def _buffer(x: Tensor):
     """The array that owns x's memory (views of one buffer are counted once)."""
     a = x._data
     while getattr(a, "base", None) is not None and hasattr(a.base, "nbytes"):
         a = a.base
     return a
-
-
-def _emit_nodes(gv, dot, nodes: dict, clusters: Mapping) -> None:
-    """Top-level nodes into `dot`, the rest into nested clusters, built children first so that no
-    recursion is needed; a cluster with nothing in it (and nothing below it) is left out."""
-    def add(g, entries):
-        for name, label, attrs in entries:
-            g.node(name, gv.nohtml(r"\n".join(gv.escape(part) for part in label)), **attrs)
-
-    add(dot, nodes.get(None, ()))
-    full = set()
-    for key in nodes:
-        while key is not None and key not in full:
-            full.add(key)
-            key = clusters[key][1]
-
-    def depth(key) -> int:
-        d = 0
-        while key is not None:
-            key, d = clusters[key][1], d + 1
-        return d
-
-    position = {key: i for i, key in enumerate(clusters)}
-    built: dict = {}
-    children: dict = {}
-    for key in sorted(full, key=lambda k: (-depth(k), position[k])):
-        label, parent = clusters[key]
-        sub = gv.Digraph(f"cluster_{position[key]}",
-                         graph_attr=dict(label=label, style="rounded,dashed", color="gray50",
-                                         fontname="Helvetica", fontsize="10"))
-        add(sub, nodes.get(key, ()))
-        for child in children.get(key, ()):
-            sub.subgraph(built[child])
-        built[key] = sub
-        children.setdefault(parent, []).append(key)
-    for key in children.get(None, ()):
-        dot.subgraph(built[key])
