@@ -129,3 +129,13 @@ def test_find_repeats_on_positions():
     sources[8] = (2,)
     sources[7] = (5,)  # the second use reads the first load, not its own
     assert find_repeats(sigs, sources, readers(sources)) == []
+
+
+def test_show_saved_counts_every_repetition():
+    x = wl.randn(4, requires_grad=True, dtype=wl.float64)
+    y = x
+    for _ in range(5):
+        y = y.sin()
+    total = 'label="the tape keeps 5 intermediate tensors alive: 160 B"'
+    assert total in viz.graph(y.sum(), show_saved=True).source
+    assert total in viz.graph(y.sum(), show_saved=True, collapse=False).source

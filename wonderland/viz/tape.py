@@ -112,7 +112,7 @@ class _Drawing:
         # what unnamed no-grad leaves are: the inputs, until the caller names those
         self.other = ("constant", _CONST) if inputs else ("input", _INPUT)
         self.nodes: dict = {}  # box key -> [(name, label lines, attributes)]
-        self.links: dict = {}  # (tail, head, carried) -> [attributes, tensors, readers, slots]
+        self.links: dict = {}  # see edge(): key -> (attributes, tensors, readers, slots)
         self.leaves: dict[tuple, str] = {}  # (id(leaf), reader's node) -> the leaf's node
         self.saved: dict[int, int] = {}  # id(buffer) -> bytes, of intermediates the tape holds
 
@@ -179,9 +179,9 @@ class _Drawing:
         if self.show_saved and xs:
             held = {id(b): b.nbytes for b in map(_buffer, xs)}
             label.append(f"saves {labels.nbytes(sum(held.values()))}")
-            for x in xs:
+            for x in (x for m in self.folded.members(i) for x in self.folded.inputs(m)):
                 if x._node is not None:  # intermediates: alive only because the tape holds them
-                    b = _buffer(x)
+                    b = _buffer(x)  # (of every repetition: the total is what the tape holds)
                     self.saved[id(b)] = b.nbytes
         if node.inputs is None:
             label.append("(freed by backward)")
