@@ -266,7 +266,11 @@ def cmd_viz(ns, extra: list[str]) -> int:
     cfg = recipe.configure(parse_overrides(recipe, extra))
     model, (train, _, _) = build(recipe, cfg)
     x, _ = next(iter(DataLoader(train, batch_size=ns.batch)))
-    path = render(model_graph(model, x), ns.out or f"{Path(recipe.name).stem}-graph.svg")
+    try:
+        path = render(model_graph(model, x), ns.out or f"{Path(recipe.name).stem}-graph.svg")
+    except RuntimeError as e:  # Graphviz missing, failing or too slow: its message says what to do
+        print(f"wonderland viz graph: {e}", file=sys.stderr)
+        return 2
     print(f"wrote {path}")
     return 0
 

@@ -54,3 +54,17 @@ def test_every_recipe_graph_renders_within_seconds(mnist1d_root, fashion_root, t
 def _notes(stdout: str) -> list[list]:
     """The script's JSON lines among the command's own output ('wrote ...')."""
     return [json.loads(line) for line in stdout.splitlines() if line.startswith('["')]
+
+
+def test_without_graphviz_the_command_says_how_to_install_it(mnist1d_root, tmp_path,
+                                                             monkeypatch, capsys):
+    from wonderland import cli
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` to be found
+    out = tmp_path / "g.svg"
+    assert cli.main(["viz", "graph", "mnist1d_logreg", "--out", str(out),
+                     "--data_root", mnist1d_root]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("wonderland viz graph: render: the Graphviz program `dot` was not "
+                          "found on PATH; install Graphviz (apt-get install graphviz")
+    assert not out.exists()
