@@ -248,7 +248,19 @@ def var(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tens
 
 @in_float32  # float16 as PyTorch's: in float32, rounded once
 def std(x: Tensor, dim=None, correction: int = 1, keepdim: bool = False) -> Tensor:
-    return var(x, dim, correction, keepdim).sqrt()
+    """Standard deviation over dim; its gradient at a constant input is 0, as in PyTorch."""
+    return root_zero_slope_at_zero(var(x, dim, correction, keepdim))
+
+
+def root_zero_slope_at_zero(s: Tensor, p: float = 2.0) -> Tensor:
+    """s ** (1/p) for s >= 0 (sqrt for p = 2), with derivative 0 at s = 0 instead of inf: the
+    subgradient PyTorch gives std at a constant input and norms at the zero vector. The root
+    sees 1 where s = 0, so neither branch of the where carries inf * 0 = nan."""
+    from .binary import where
+
+    zero = s == 0
+    safe = where(zero, 1.0, s)
+    return where(zero, 0.0, safe.sqrt() if p == 2 else safe ** (1.0 / p))
 
 
 @in_float32  # float16 as PyTorch's: in float32, rounded once
