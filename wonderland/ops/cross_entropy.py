@@ -171,11 +171,9 @@ class BinaryCrossEntropy(Primitive):
 
     batch = batch_elementwise
 
+    @float32_inside
     def forward(self, xp, p, t):
-        dtype = p.dtype  # float16 computes in float32 and rounds once
-        p, t = (a.astype(xp.promote_types(dtype, xp.float32), copy=False) for a in (p, t))
-        loss = -(t * _clamped_log_array(xp, p) + (1 - t) * _clamped_log_array(xp, 1 - p))
-        return loss.astype(dtype, copy=False)
+        return -(t * _clamped_log_array(xp, p) + (1 - t) * _clamped_log_array(xp, 1 - p))
 
     def _slopes(self, p: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
         return ((p - t) / (p * (1 - p)).clip(min=_SLOPE_FLOOR),
