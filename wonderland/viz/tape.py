@@ -40,7 +40,8 @@ def graph(output_or_outputs, params: Mapping[str, Tensor] | None = None,
     dict(model.named_parameters())) in blue, named by `inputs` in yellow, unnamed leaves that
     require grad in green ('leaf'), other unnamed leaves in yellow ('input', or 'constant' once
     `inputs` names the inputs); a named tensor that reaches the tape broadcast or reshaped is
-    called '<name> (view)'. Outputs get their own orange node.
+    called '<name> (view)'; a leaf read by several operations is drawn next to each (edges across
+    a deep picture are what makes Graphviz slow). Outputs get their own orange node.
     `show_saved` writes what each operation's tape entry keeps alive (its inputs, in bytes) and
     the total over the intermediate tensors. At most `max_nodes` operations are drawn (None: all),
     those nearest the outputs; a dashed note stands for the rest. An operation whose tape entry
