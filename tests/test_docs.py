@@ -33,7 +33,6 @@ def test_there_are_docs_with_code():
     assert DOCS and all(python_blocks(p) for p in DOCS if p.name in ("index.md", "transforms.md"))
 
 
-@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
 @pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
 def test_python_blocks_run(path):
     namespace = {"__name__": f"docs.{path.stem}"}

@@ -8,8 +8,6 @@ import torch.autograd.forward_ad as tfwd
 import wonderland as wl
 from wonderland.autodiff import forward_ad as fwd
 
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
-
 RNG = np.random.default_rng(0)
 X = RNG.standard_normal(4).tolist()
 Y = (RNG.random(4) + 0.5).tolist()

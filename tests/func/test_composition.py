@@ -13,8 +13,6 @@ from wonderland.autodiff.vmap import vmap
 from .helpers import assert_tree_close, both, no_tape
 from .test_transforms import scalar_fn, vector_fn
 
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
-
 
 def f_wl(a):
     return scalar_fn(wl, a)

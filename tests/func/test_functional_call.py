@@ -11,8 +11,6 @@ from wonderland.autodiff.vmap import vmap
 
 from .helpers import assert_tree_close, both
 
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
-
 
 class Dense:
     def __init__(self, weight, bias):

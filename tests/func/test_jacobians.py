@@ -12,8 +12,6 @@ from wonderland.autodiff.transforms import hvp, vhp
 from .helpers import assert_tree_close, both, finite_difference_jacobian, no_tape, wl_numpy
 from .test_transforms import matrix_fn, mlp_loss, pytree_inputs, scalar_fn, vector_fn
 
-pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
-
 JACOBIANS = {"jacrev": (jacrev, torch.func.jacrev), "jacfwd": (jacfwd, torch.func.jacfwd),
              "jacobian": (jacobian, torch.func.jacrev)}
 

@@ -10,8 +10,7 @@ from wonderland.autodiff.transforms import grad, jvp, linearize, value_and_grad,
 
 from .helpers import assert_tree_close, both, finite_difference_jacobian, no_tape, wl_numpy
 
-pytestmark = [pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated"),
-              pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")]
+pytestmark = pytest.mark.filterwarnings("ignore:Attempted to insert a get_attr Node")
 
 
 # The same functions, written once, run on either library (`lib` is wl or torch).

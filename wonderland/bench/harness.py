@@ -95,6 +95,7 @@ class Worker:
         return self.proc.poll() is None
 
     def close(self) -> None:
+        """End the worker (closing its stdin asks it to) and close every pipe and file it had."""
         if self.alive:
             try:
                 self.proc.stdin.close()
@@ -102,7 +103,11 @@ class Worker:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait()
-        self.stderr.close()
+        for stream in (self.proc.stdin, self.proc.stdout, self.stderr):
+            try:
+                stream.close()
+            except OSError:  # a broken pipe to a worker that died
+                pass
 
 
 @dataclass
