@@ -58,6 +58,8 @@ def test_train_resume_eval_plot(recipe_file, tmp_path, capsys):
     out = capsys.readouterr().out
     run = tmp_path / "runs" / "tiny_digits"
     assert "run directory: runs/tiny_digits" in out and "test accuracy" in out
+    assert ("run directory runs/tiny_digits: checkpoint.safetensors, config.json, curves.png, "
+            "metrics.jsonl, model.safetensors, results.json") in out  # what is there, listed
     assert "published accuracy 0.90" in out
     for name in ("config.json", "metrics.jsonl", "checkpoint.safetensors", "model.safetensors",
                  "curves.png", "results.json"):

@@ -64,3 +64,11 @@ def test_docs_link_only_to_files_that_exist():
     for path in DOCS:
         for target in link.findall(path.read_text()):
             assert (path.parent / target).exists(), f"{path.name} links to missing {target}"
+
+
+def test_readme_help_and_docs_quote_one_demo_time():
+    from wonderland import cli
+
+    for path in (ROOT / "README.md", ROOT / "docs" / "training.md"):
+        assert cli.DEMO_TIME in " ".join(path.read_text().split()), \
+            f"{path.name} does not quote the demo's time as `wonderland demo --help` does"
