@@ -299,3 +299,16 @@ def test_save_keeps_0d_tensors_0d(tmp_path):
     wl.save({"step": wl.tensor(3), "w": wl.ones(2, 2)[:, 0]}, tmp_path / "s.safetensors")
     back = wl.load(tmp_path / "s.safetensors")
     assert back["step"].shape == () and back["step"].item() == 3 and back["w"].shape == (2,)
+
+
+def test_sequential_item_assignment_keeps_the_place_as_in_pytorch():
+    ours = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    ours[0] = nn.Linear(2, 3)
+    ours[-1] = nn.Linear(3, 2)
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    theirs[0] = torch.nn.Linear(2, 3)
+    theirs[-1] = torch.nn.Linear(3, 2)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours[2].out_features == 2 and ours(wl.ones(4, 2)).shape == (4, 2)
+    with pytest.raises(IndexError, match="index 3 is out of range for 3 modules"):
+        ours[3] = nn.ReLU()

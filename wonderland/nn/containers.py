@@ -7,8 +7,33 @@ from collections.abc import Iterable, Iterator
 from .module import Module
 
 
-class Sequential(Module):
-    """Modules applied one after another; index, slice, iterate and append as a list."""
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: modules kept in order under the names "0", "1" ...
+    (or a Sequential's own names), indexed, replaced in place, iterated and appended to."""
+
+    def _key(self, i: int) -> str:
+        keys = list(self._modules)
+        if not -len(keys) <= i < len(keys):
+            raise IndexError(f"{type(self).__name__}: index {i} is out of range for "
+                             f"{len(keys)} modules")
+        return keys[i]
+
+    def __setitem__(self, i: int, module: Module) -> None:
+        self.add_module(self._key(i), module)  # keeps its place, as in PyTorch
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def append(self, module: Module):
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+
+class Sequential(_ModuleSequence):
+    """Modules applied one after another; index, slice, replace, iterate and append as a list."""
 
     def __init__(self, *modules: Module):
         super().__init__()
@@ -25,33 +50,17 @@ class Sequential(Module):
         return x
 
     def __getitem__(self, i):
-        items = list(self._modules.items())
         if isinstance(i, slice):
-            return Sequential(OrderedDict(items[i]))
-        return items[i][1]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), module)
-        return self
+            return Sequential(OrderedDict(list(self._modules.items())[i]))
+        return self._modules[self._key(i)]
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the parent module sees."""
 
     def __init__(self, modules: Iterable[Module] = ()):
         super().__init__()
-        for m in modules:
-            self.append(m)
-
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), module)
-        return self
+        self.extend(modules)
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
         for m in modules:
@@ -61,15 +70,6 @@ class ModuleList(Module):
     def __getitem__(self, i):
         values = list(self._modules.values())
         return ModuleList(values[i]) if isinstance(i, slice) else values[i]
-
-    def __setitem__(self, i: int, module: Module) -> None:
-        self.add_module(list(self._modules)[i], module)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
 
 class ModuleDict(Module):
