@@ -10,6 +10,7 @@ from . import losses as _losses
 from . import norms as _norms
 from . import pool as _pool
 from . import recurrent as _recurrent
+from . import shuffle as _shuffle
 from .activations import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -20,7 +21,9 @@ from .losses import *  # noqa: F403
 from .norms import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403
+from .shuffle import *  # noqa: F403
 
 # the union of the families' lists
 __all__ = [name for family in (_activations, _attention, _conv, _distances, _graph, _linear,
-                               _losses, _norms, _pool, _recurrent) for name in family.__all__]
+                               _losses, _norms, _pool, _recurrent, _shuffle)
+           for name in family.__all__]

@@ -8,8 +8,10 @@ from . import graph as _graph
 from . import linear as _linear
 from . import loss as _loss
 from . import norm as _norm
+from . import padding as _padding
 from . import pool as _pool
 from . import rnn as _rnn
+from . import shuffle as _shuffle
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -19,9 +21,12 @@ from .graph import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
 from .norm import *  # noqa: F403
+from .padding import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .rnn import *  # noqa: F403
+from .shuffle import *  # noqa: F403
 
 # the union of the families' lists
 __all__ = [name for family in (_activation, _attention, _conv, _dropout, _embedding, _graph,
-                               _linear, _loss, _norm, _pool, _rnn) for name in family.__all__]
+                               _linear, _loss, _norm, _padding, _pool, _rnn,
+                               _shuffle) for name in family.__all__]
