@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..core import dtype as dt
 from ..core.dual import Alias
 from ..core.tensor import Tensor
-from . import binary, compare, index, join, linalg, reduce, rounding, shape, sort, strided, unary
+from . import binary, compare, index, join, matmul, reduce, rounding, shape, sort, strided, unary
 from .pad import pad  # noqa: F401  (re-exported through ops)
 
 
@@ -55,7 +55,7 @@ OPERATORS = {
     "__floordiv__": rounding.floor_divide, "__rfloordiv__": _swap(rounding.floor_divide),
     "__mod__": rounding.remainder, "__rmod__": _swap(rounding.remainder),
     "__pow__": binary.pow, "__rpow__": _swap(binary.pow),
-    "__matmul__": linalg.matmul, "__rmatmul__": _swap(linalg.matmul),
+    "__matmul__": matmul.matmul, "__rmatmul__": _swap(matmul.matmul),
     "__neg__": unary.neg, "__pos__": lambda self: self, "__abs__": unary.abs,
     "__eq__": compare.eq, "__ne__": compare.ne, "__lt__": compare.lt, "__le__": compare.le,
     "__gt__": compare.gt, "__ge__": compare.ge,
@@ -94,7 +94,7 @@ METHODS = {
         "take_along_dim")},
     "unfold": strided.unfold, "as_strided": strided.as_strided,
     "sort": sort.sort, "argsort": sort.argsort, "topk": sort.topk,
-    "matmul": linalg.matmul, "mm": linalg.mm, "bmm": linalg.bmm, "dot": linalg.dot,
+    "matmul": matmul.matmul, "mm": matmul.mm, "bmm": matmul.bmm, "dot": matmul.dot,
     # dtypes and copies
     "type": _type, "float": _cast_method(dt.float32), "double": _cast_method(dt.float64),
     "half": _cast_method(dt.float16), "long": _cast_method(dt.int64),
