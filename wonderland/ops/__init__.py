@@ -69,7 +69,7 @@ from .join import (
                       tile,
                       unbind,
 )
-from .linalg import bmm, dot, matmul, mm, outer
+from .matmul import bmm, dot, matmul, mm, outer
 from .pad import pad
 from .reduce import (
                       all,
