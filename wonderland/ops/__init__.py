@@ -106,6 +106,7 @@ from .shape import (
                       view,
 )
 from .sort import argsort, sort, topk
+from .special import digamma, erfinv, lgamma, polygamma
 from .strided import as_strided, unfold
 from .unary import (
                       abs,
@@ -147,5 +148,6 @@ __all__ = [
     "roll", "round", "rsqrt", "scatter_add", "sigmoid", "sign", "sin", "sort", "split", "sqrt",
     "square", "squeeze", "stack", "std", "sub", "sum", "t", "take_along_dim", "tan", "tanh",
     "tensor", "tile", "to_device", "topk", "transpose", "tril", "triu", "trunc", "unbind",
-    "unflatten", "unfold", "unsqueeze", "var", "view", "where", "zeros", "zeros_like"
+    "unflatten", "unfold", "unsqueeze", "var", "view", "where", "zeros", "zeros_like",
+    "digamma", "erfinv", "lgamma", "polygamma",  # special functions (special.py)
 ]
