@@ -1,4 +1,4 @@
-"""Convolutions: conv1d, conv2d, conv_transpose1d/2d, checked here and computed by the fused
+"""Convolutions: conv1d/2d/3d, conv_transpose1d/2d/3d, checked here and computed by the fused
 primitives of ops/conv.py (im2col in batch chunks, one matrix product per chunk and group).
 conv_transpose is the input gradient of a convolution, ConvInputGrad, run forwards.
 
@@ -11,10 +11,11 @@ from ..ops._convert import promote_args
 from ..ops.conv import Conv, ConvInputGrad
 from ..ops.strided import contiguous_strides
 
-__all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
 
 Size = int | tuple[int, ...]
-SPATIAL = {1: "L", 2: "H, W"}
+SPATIAL = {1: "L", 2: "H, W", 3: "D, H, W"}
 
 
 def ntuple(value, nd: int, name: str, what: str, low: int = 0) -> tuple[int, ...]:
@@ -161,6 +162,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
     return conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size = 1,  # noqa: A002
+           padding: Size | str = 0, dilation: Size = 1, groups: int = 1) -> Tensor:
+    """3-D convolution of (N, C_in, D, H, W) with weight (C_out, C_in/groups, kd, kh, kw)."""
+    return conv(input, weight, bias, stride, padding, dilation, groups, 3, "conv3d")
+
+
 def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
                      stride: Size = 1, padding: Size = 0, output_padding: Size = 0,
                      groups: int = 1, dilation: Size = 1) -> Tensor:
@@ -175,3 +182,12 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """2-D transposed convolution of (N, C_in, H, W) with weight (C_in, C_out/groups, kh, kw)."""
     return conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                           dilation, 2, "conv_transpose2d")
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
+                     stride: Size = 1, padding: Size = 0, output_padding: Size = 0,
+                     groups: int = 1, dilation: Size = 1) -> Tensor:
+    """3-D transposed convolution of (N, C_in, D, H, W) with weight
+    (C_in, C_out/groups, kd, kh, kw)."""
+    return conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
+                          dilation, 3, "conv_transpose3d")

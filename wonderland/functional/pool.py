@@ -1,6 +1,7 @@
 """Pooling and resampling: max/avg pooling over strided windows (max pooling over disjoint
 blocks, the common case, by the BlockMax primitives of ops/pool.py), adaptive average pooling
-and linear interpolation as matrix products, nearest upsampling as index selection."""
+and linear interpolation as matrix products, adaptive max pooling over gathered windows,
+nearest upsampling as index selection. Everything works in 1, 2 and 3 spatial dimensions."""
 from __future__ import annotations
 
 import math
@@ -13,8 +14,10 @@ from ..core.tensor import Tensor
 from ..ops.pool import BlockMax
 from .conv import check_input, ntuple, windows
 
-__all__ = ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "interpolate", "upsample"]
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+           "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "interpolate",
+           "upsample"]
 
 Size = int | tuple[int, ...]
 
@@ -129,6 +132,14 @@ def max_pool2d(input: Tensor, kernel_size: Size, stride: Size | None = None,  # 
                      return_indices, "max_pool2d")
 
 
+def max_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None,  # noqa: A002
+               padding: Size = 0, dilation: Size = 1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Maximum over sliding windows of (N, C, D, H, W) (see max_pool1d)."""
+    return max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                    return_indices, "max_pool3d")
+
+
 def avg_pool1d(input: Tensor, kernel_size: Size, stride: Size | None = None,  # noqa: A002
                padding: Size = 0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
@@ -147,6 +158,14 @@ def avg_pool2d(input: Tensor, kernel_size: Size, stride: Size | None = None,  # 
                      divisor_override, "avg_pool2d")
 
 
+def avg_pool3d(input: Tensor, kernel_size: Size, stride: Size | None = None,  # noqa: A002
+               padding: Size = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over sliding windows of (N, C, D, H, W) (see avg_pool2d)."""
+    return avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                    divisor_override, "avg_pool3d")
+
+
 def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
     """Row i averages input positions floor(i*n_in/n_out) .. ceil((i+1)*n_in/n_out) - 1."""
     m = np.zeros((n_out, n_in))
@@ -156,17 +175,63 @@ def _adaptive_matrix(n_in: int, n_out: int) -> np.ndarray:
     return m
 
 
-def adaptive_pool(x: Tensor, nd: int, output_size, name: str) -> Tensor:
-    """Adaptive average pooling: one averaging matrix per spatial dimension, applied by einsum."""
-    check_input(x, nd, None, name)
+def _adaptive_sizes(x: Tensor, nd: int, output_size, name: str) -> tuple[int, ...]:
+    """The output size per spatial dimension (None keeps the input's), checked."""
     sizes = (output_size,) * nd if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
     if len(sizes) != nd or not all(s is None or (isinstance(s, int) and s > 0) for s in sizes):
         raise ValueError(f"{name}: output_size must be {nd} positive ints (or None), "
                          f"got {output_size!r}")
-    mats = [ops.tensor(_adaptive_matrix(n, n if s is None else s), dtype=x.dtype,
-                       device=x.device) for n, s in zip(x.shape[-nd:], sizes)]
-    return ops.einsum("...l,il->...i" if nd == 1 else "...hw,ih,jw->...ij", x, *mats)
+    return tuple(n if s is None else s for n, s in zip(x.shape[-nd:], sizes))
+
+
+def adaptive_pool(x: Tensor, nd: int, output_size, name: str) -> Tensor:
+    """Adaptive average pooling: one averaging matrix per spatial dimension, applied by einsum."""
+    check_input(x, nd, None, name)
+    sizes = _adaptive_sizes(x, nd, output_size, name)
+    mats = [ops.tensor(_adaptive_matrix(n, s), dtype=x.dtype, device=x.device)
+            for n, s in zip(x.shape[-nd:], sizes)]
+    ins, outs = "hwd"[:nd], "ijk"[:nd]
+    spec = f"...{ins}," + ",".join(o + i for o, i in zip(outs, ins)) + f"->...{outs}"
+    return ops.einsum(spec, x, *mats)
+
+
+def _adaptive_taps(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, widest window) input positions of PyTorch's adaptive windows, a short window
+    padded by repeating its last position (which never changes the maximum or the first one)."""
+    lo = np.arange(n_out) * n_in // n_out
+    hi = -(-(np.arange(n_out) + 1) * n_in // n_out)
+    width = int((hi - lo).max())
+    return np.minimum(lo[:, None] + np.arange(width), hi[:, None] - 1)
+
+
+def _adaptive_windows(x: Tensor, taps: list[np.ndarray]) -> Tensor:
+    """x's adaptive windows, (..., *out, prod(widths)), by one index_select per dimension."""
+    nd = len(taps)
+    lead = x.ndim - nd
+    for a, t in enumerate(taps):  # dimension lead + 2a becomes (out_a, width_a)
+        d = lead + 2 * a
+        idx = ops.tensor(t.reshape(-1), dtype=dt.int64, device=x.device)
+        x = x.index_select(d, idx).reshape(*x.shape[:d], *t.shape, *x.shape[d + 1:])
+    order = [*range(lead), *range(lead, lead + 2 * nd, 2), *range(lead + 1, lead + 2 * nd, 2)]
+    x = x.permute(*order)
+    return x.reshape(*x.shape[:lead + nd], -1)
+
+
+def adaptive_max_pool(x: Tensor, nd: int, output_size, return_indices: bool, name: str):
+    """Adaptive max pooling: the maximum over PyTorch's adaptive windows, the gradient to the
+    first maximum; return_indices also gives its flat position in the input's spatial plane."""
+    x, unbatched = check_input(x, nd, None, name)
+    sizes = _adaptive_sizes(x, nd, output_size, name)
+    taps = [_adaptive_taps(n, s) for n, s in zip(x.shape[-nd:], sizes)]
+    y, arg = _adaptive_windows(x, taps).max(dim=-1)
+    if return_indices:
+        grid = np.arange(math.prod(x.shape[-nd:])).reshape(x.shape[-nd:])
+        where = _adaptive_windows(ops.tensor(grid, dtype=dt.int64, device=x.device), taps)
+        flat = ops.gather(where.broadcast_to((*y.shape, where.shape[-1])), -1,
+                          arg.unsqueeze(-1)).squeeze(-1)
+        return (y.squeeze(0), flat.squeeze(0)) if unbatched else (y, flat)
+    return y.squeeze(0) if unbatched else y
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A002
@@ -177,6 +242,29 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int) -> Tensor:  # noqa: A00
 def adaptive_avg_pool2d(input: Tensor, output_size: Size) -> Tensor:  # noqa: A002
     """Average pooling of (N, C, H, W) to output_size (None keeps that dimension)."""
     return adaptive_pool(input, 2, output_size, "adaptive_avg_pool2d")
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size: Size) -> Tensor:  # noqa: A002
+    """Average pooling of (N, C, D, H, W) to output_size (None keeps that dimension)."""
+    return adaptive_pool(input, 3, output_size, "adaptive_avg_pool3d")
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: int,  # noqa: A002
+                        return_indices: bool = False):
+    """Maximum of (N, C, L) over output_size windows with PyTorch's adaptive bounds."""
+    return adaptive_max_pool(input, 1, output_size, return_indices, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Size,  # noqa: A002
+                        return_indices: bool = False):
+    """Maximum of (N, C, H, W) over adaptive windows (None keeps that dimension)."""
+    return adaptive_max_pool(input, 2, output_size, return_indices, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d(input: Tensor, output_size: Size,  # noqa: A002
+                        return_indices: bool = False):
+    """Maximum of (N, C, D, H, W) over adaptive windows (None keeps that dimension)."""
+    return adaptive_max_pool(input, 3, output_size, return_indices, "adaptive_max_pool3d")
 
 
 def _linear_matrix(n_in: int, n_out: int, scale, align_corners: bool) -> np.ndarray:

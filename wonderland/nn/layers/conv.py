@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d: weights and padding modes over
+"""Conv1d/2d/3d, ConvTranspose1d/2d/3d: weights and padding modes over
 wonderland.functional.conv."""
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d"]
 
 Size = int | tuple[int, ...]
 PAD_MODES = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
@@ -95,7 +96,7 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """Conv1d/Conv2d: the non-zero padding modes pad first, then convolve without padding."""
+    """Conv1d/2d/3d: the non-zero padding modes pad first, then convolve without padding."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Size, stride: Size = 1,
                  padding: Size | str = 0, dilation: Size = 1, groups: int = 1,
@@ -126,8 +127,15 @@ class Conv2d(_Conv):
     nd = 2
 
 
+class Conv3d(_Conv):
+    """3-D convolution over (N, C_in, D, H, W): weight (C_out, C_in/groups, kd, kh, kw),
+    PyTorch's arguments (as Conv2d)."""
+
+    nd = 3
+
+
 class _ConvTranspose(_ConvNd):
-    """ConvTranspose1d/2d: forward takes an optional output_size, as in PyTorch."""
+    """ConvTranspose1d/2d/3d: forward takes an optional output_size, as in PyTorch."""
 
     transposed = True
 
@@ -180,3 +188,10 @@ class ConvTranspose2d(_ConvTranspose):
     (C_in, C_out/groups, kh, kw); output_padding (or forward's output_size) picks the size."""
 
     nd = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution (the gradient of Conv3d) over (N, C_in, D, H, W): weight
+    (C_in, C_out/groups, kd, kh, kw); output_padding (or forward's output_size) picks the size."""
+
+    nd = 3

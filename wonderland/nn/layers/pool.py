@@ -1,19 +1,21 @@
-"""Pooling layers and Upsample over wonderland.functional.pool."""
+"""Pooling layers (max, average, adaptive; 1-3 spatial dimensions) and Upsample over
+wonderland.functional.pool."""
 from __future__ import annotations
 
 from ...core.tensor import Tensor
 from ...functional.conv import ntuple
-from ...functional.pool import adaptive_pool, avg_pool, max_pool, resize
+from ...functional.pool import adaptive_max_pool, adaptive_pool, avg_pool, max_pool, resize
 from ..module import Module
 
-__all__ = ["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-           "AdaptiveAvgPool2d", "Upsample"]
+__all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+           "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AdaptiveMaxPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "Upsample"]
 
 Size = int | tuple[int, ...]
 
 
 class _MaxPoolNd(Module):
-    """Shared by MaxPool1d/2d."""
+    """Shared by MaxPool1d/2d/3d."""
 
     nd: int
 
@@ -46,8 +48,14 @@ class MaxPool2d(_MaxPoolNd):
     nd = 2
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Maximum over sliding windows of (N, C, D, H, W) (see functional.max_pool3d)."""
+
+    nd = 3
+
+
 class _AvgPoolNd(Module):
-    """Shared by AvgPool1d/2d."""
+    """Shared by AvgPool1d/2d/3d."""
 
     nd: int
 
@@ -90,8 +98,14 @@ class AvgPool2d(_AvgPoolNd):
     nd = 2
 
 
+class AvgPool3d(_AvgPoolNd):
+    """Mean over sliding windows of (N, C, D, H, W) (see functional.avg_pool3d)."""
+
+    nd = 3
+
+
 class _AdaptiveAvgPoolNd(Module):
-    """Shared by AdaptiveAvgPool1d/2d."""
+    """Shared by AdaptiveAvgPool1d/2d/3d."""
 
     nd: int
 
@@ -116,6 +130,49 @@ class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
     """Average pooling of (N, C, H, W) to a fixed size (None keeps that dimension)."""
 
     nd = 2
+
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, D, H, W) to a fixed size (None keeps that dimension)."""
+
+    nd = 3
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """Shared by AdaptiveMaxPool1d/2d/3d."""
+
+    nd: int
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor):  # noqa: A002
+        return adaptive_max_pool(input, self.nd, self.output_size, self.return_indices,
+                                 type(self).__name__)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Maximum of (N, C, L) over a fixed number of windows with PyTorch's adaptive bounds;
+    return_indices also gives each maximum's position along L."""
+
+    nd = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Maximum of (N, C, H, W) over adaptive windows (None keeps that dimension);
+    return_indices also gives each maximum's flat position in the H x W plane."""
+
+    nd = 2
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Maximum of (N, C, D, H, W) over adaptive windows (see AdaptiveMaxPool2d)."""
+
+    nd = 3
 
 
 class Upsample(Module):
