@@ -13,7 +13,8 @@ import pytest
 import wonderland as wl
 
 PUBLIC_SUBPACKAGES = {"autograd", "backend", "bench", "data", "func", "models", "nn", "ops",
-                      "optim", "recipes", "train", "tune", "viz"}
+                      "optim", "recipes", "train", "tune", "viz",
+                      "accelerator", "amp", "backends", "cuda"}
 # modules that once leaked into wl (through `from .ops import *`) or are layers underneath
 INTERNAL = ["atomic", "autodiff", "batching", "binary", "compare", "core", "creation", "functional",
             "index", "join", "keys", "methods", "precision", "reduce", "rounding", "serialization",

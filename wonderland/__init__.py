@@ -1,19 +1,35 @@
 """wonderland: a deep learning framework built from first principles on NumPy."""
-from . import autograd, backend, data, func, nn, ops, optim, train, tune
+from . import (
+    accelerator,
+    amp,
+    autograd,
+    backend,
+    backends,
+    cuda,
+    data,
+    func,
+    nn,
+    ops,
+    optim,
+    train,
+    tune,
+)
+from .amp import autocast
 from .core.device import Device, as_device
 from .core.dtype import (
-                         DType,
-                         bool_,
-                         float16,
-                         float32,
-                         float64,
-                         get_default_dtype,
-                         int8,
-                         int16,
-                         int32,
-                         int64,
-                         set_default_dtype,
-                         uint8,
+    DType,
+    bfloat16,
+    bool_,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
 )
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .core.random import Generator, initial_seed, manual_seed, seed
@@ -43,9 +59,10 @@ del _internal
 # use (`import wonderland.viz`), as each pulls in more than a training script needs.
 __all__ = [
     "autograd", "backend", "data", "func", "nn", "ops", "optim", "train", "tune",
+    "accelerator", "amp", "backends", "cuda", "autocast",
     "Tensor", "is_tensor", "Device", "device", "as_device",
     "DType", "bool", "bool_", "uint8", "int8", "int16", "int32", "int", "int64", "long",
-    "float16", "half", "float32", "float", "float64", "double",
+    "float16", "half", "bfloat16", "float32", "float", "float64", "double",
     "get_default_dtype", "set_default_dtype",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Generator", "manual_seed", "seed", "initial_seed",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ml_dtypes
 import numpy as np
 
 
@@ -38,10 +39,13 @@ int16 = DType("int16", np.dtype(np.int16), 1)
 int32 = DType("int32", np.dtype(np.int32), 1)
 int64 = DType("int64", np.dtype(np.int64), 1)
 float16 = DType("float16", np.dtype(np.float16), 2)
+# bfloat16 is ml_dtypes' NumPy dtype (kind 'V', char 'E'); NumPy's promotion between it and the
+# others already is PyTorch's (bfloat16 with float16 gives float32, with any integer bfloat16)
+bfloat16 = DType("bfloat16", np.dtype(ml_dtypes.bfloat16), 2)
 float32 = DType("float32", np.dtype(np.float32), 2)
 float64 = DType("float64", np.dtype(np.float64), 2)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL} | {"float": float32, "double": float64, "half": float16,
                                        "int": int32, "long": int64}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 
+from ..core.device import cuda_device
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from .parameter import Parameter
@@ -223,6 +224,15 @@ class Module:
                         if moved is not t:
                             t._data, t._device = moved._data, moved._device
         return self
+
+    def cpu(self) -> Module:
+        """Move parameters and buffers to the CPU, in place (where they already are here)."""
+        return self.to("cpu")
+
+    def cuda(self, device=None) -> Module:
+        """Move parameters and buffers to a GPU, in place; without a GPU backend this raises an
+        error that says what to do (no silent fallback to the CPU)."""
+        return self.to(cuda_device(device))
 
     def float(self) -> Module:
         from ..core import dtype as dt

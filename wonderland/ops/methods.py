@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 from ..core import dtype as dt
+from ..core.device import cuda_device
 from ..core.dual import Alias
 from ..core.tensor import Tensor
 from . import binary, compare, index, join, matmul, reduce, rounding, shape, sort, strided, unary
 from .pad import pad  # noqa: F401  (re-exported through ops)
+from .sampling import bernoulli, multinomial
+from .special import digamma, erfinv, lgamma, polygamma
 
 
 def _swap(fn):
@@ -94,6 +97,10 @@ METHODS = {
         "take_along_dim")},
     "unfold": strided.unfold, "as_strided": strided.as_strided,
     "sort": sort.sort, "argsort": sort.argsort, "topk": sort.topk,
+    # special functions and draws (special.py, sampling.py)
+    "lgamma": lgamma, "digamma": digamma, "erfinv": erfinv,
+    "polygamma": lambda self, n: polygamma(n, self),
+    "multinomial": multinomial, "bernoulli": bernoulli,
     "matmul": matmul.matmul, "mm": matmul.mm, "bmm": matmul.bmm, "dot": matmul.dot,
     # dtypes and copies
     "type": _type, "float": _cast_method(dt.float32), "double": _cast_method(dt.float64),
@@ -102,12 +109,17 @@ METHODS = {
     "type_as": lambda self, other: unary.cast(self, other.dtype),
     "clone": lambda self: Alias(copy=True)(self),
     "contiguous": lambda self: self,
+    "bfloat16": _cast_method(dt.bfloat16),
+    # devices: cuda() raises, naming what to do, without a GPU backend
+    "cuda": lambda self, device=None, non_blocking=False: self.to(cuda_device(device)),
     "view_as": lambda self, other: shape.reshape(self, other.shape),
     "reshape_as": lambda self, other: shape.reshape(self, other.shape),
     "expand_as": lambda self, other: shape.broadcast_to(self, other.shape),
 }
 
-PROPERTIES = {"T": shape.t, "mT": shape.mT}
+PROPERTIES = {"T": shape.t, "mT": shape.mT,
+              "is_cuda": lambda self: self.device.type == "cuda",
+              "is_cpu": lambda self: self.device.type == "cpu"}
 
 
 def install() -> None:

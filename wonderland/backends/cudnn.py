@@ -1,0 +1,23 @@
+"""wl.backends.cudnn: PyTorch's cuDNN flags. There is no cuDNN here (is_available() is False); the
+flags are plain settable attributes with PyTorch's defaults that change nothing: every kernel is
+already deterministic, and there is no autotuner for benchmark to switch on."""
+from __future__ import annotations
+
+__all__ = ["is_available", "version", "enabled", "benchmark", "deterministic", "allow_tf32",
+           "benchmark_limit"]
+
+enabled: bool = True
+benchmark: bool = False
+deterministic: bool = False
+allow_tf32: bool = True
+benchmark_limit: int | None = None  # PyTorch without CUDA says None
+
+
+def is_available() -> bool:
+    """Whether cuDNN can be used: never here."""
+    return False
+
+
+def version() -> int | None:
+    """cuDNN's version: None, as PyTorch says without cuDNN."""
+    return None
