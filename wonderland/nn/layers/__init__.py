@@ -12,6 +12,7 @@ from . import padding as _padding
 from . import pool as _pool
 from . import rnn as _rnn
 from . import shuffle as _shuffle
+from . import transformer as _transformer
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -25,8 +26,9 @@ from .padding import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .shuffle import *  # noqa: F403
+from .transformer import *  # noqa: F403
 
 # the union of the families' lists
 __all__ = [name for family in (_activation, _attention, _conv, _dropout, _embedding, _graph,
                                _linear, _loss, _norm, _padding, _pool, _rnn,
-                               _shuffle) for name in family.__all__]
+                               _shuffle, _transformer) for name in family.__all__]
