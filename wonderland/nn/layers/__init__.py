@@ -4,6 +4,7 @@ from . import attention as _attention
 from . import conv as _conv
 from . import dropout as _dropout
 from . import embedding as _embedding
+from . import fold as _fold
 from . import graph as _graph
 from . import linear as _linear
 from . import loss as _loss
@@ -18,6 +19,7 @@ from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
+from .fold import *  # noqa: F403
 from .graph import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .loss import *  # noqa: F403
@@ -29,6 +31,6 @@ from .shuffle import *  # noqa: F403
 from .transformer import *  # noqa: F403
 
 # the union of the families' lists
-__all__ = [name for family in (_activation, _attention, _conv, _dropout, _embedding, _graph,
-                               _linear, _loss, _norm, _padding, _pool, _rnn,
+__all__ = [name for family in (_activation, _attention, _conv, _dropout, _embedding, _fold,
+                               _graph, _linear, _loss, _norm, _padding, _pool, _rnn,
                                _shuffle, _transformer) for name in family.__all__]
