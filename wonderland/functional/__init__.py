@@ -9,6 +9,7 @@ from . import graph as _graph
 from . import linear as _linear
 from . import losses as _losses
 from . import norms as _norms
+from . import pairwise as _pairwise
 from . import pool as _pool
 from . import recurrent as _recurrent
 from . import shuffle as _shuffle
@@ -21,11 +22,13 @@ from .graph import *  # noqa: F403
 from .linear import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .norms import *  # noqa: F403
+from .pairwise import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .shuffle import *  # noqa: F403
 
 # the union of the families' lists
 __all__ = [name for family in (_activations, _attention, _conv, _distances, _fold, _graph,
-                               _linear, _losses, _norms, _pool, _recurrent, _shuffle)
+                               _linear, _losses, _norms, _pairwise, _pool, _recurrent,
+                               _shuffle)
            for name in family.__all__]

@@ -2,6 +2,7 @@
 from . import activation as _activation
 from . import attention as _attention
 from . import conv as _conv
+from . import distance as _distance
 from . import dropout as _dropout
 from . import embedding as _embedding
 from . import fold as _fold
@@ -17,6 +18,7 @@ from . import transformer as _transformer
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
+from .distance import *  # noqa: F403
 from .dropout import *  # noqa: F403
 from .embedding import *  # noqa: F403
 from .fold import *  # noqa: F403
@@ -31,6 +33,6 @@ from .shuffle import *  # noqa: F403
 from .transformer import *  # noqa: F403
 
 # the union of the families' lists
-__all__ = [name for family in (_activation, _attention, _conv, _dropout, _embedding, _fold,
-                               _graph, _linear, _loss, _norm, _padding, _pool, _rnn,
-                               _shuffle, _transformer) for name in family.__all__]
+__all__ = [name for family in (_activation, _attention, _conv, _distance, _dropout,
+                               _embedding, _fold, _graph, _linear, _loss, _norm, _padding,
+                               _pool, _rnn, _shuffle, _transformer) for name in family.__all__]
