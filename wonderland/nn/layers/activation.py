@@ -1,5 +1,5 @@
 """Activation layers: ReLU, LeakyReLU, ELU, GELU, SiLU, Mish, Softplus, Sigmoid, Tanh, Hardtanh,
-Softmax, LogSoftmax, GLU; each calls its function in wonderland.functional.activations.
+Softmax, Softmax2d, LogSoftmax, GLU; each calls its function in wonderland.functional.activations.
 (`inplace` is accepted for PyTorch's signatures; tensors are immutable, a new one is returned.)"""
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
@@ -9,7 +9,7 @@ from ...functional import activations as A
 from ..module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Mish", "Softplus", "Sigmoid", "Tanh",
-           "Hardtanh", "Softmax", "LogSoftmax", "GLU"]
+           "Hardtanh", "Softmax", "Softmax2d", "LogSoftmax", "GLU"]
 
 
 def _inplace(inplace: bool) -> str:
@@ -159,6 +159,16 @@ class Softmax(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each location of (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                             f"got shape {input.shape}")
+        return A.softmax(input, -3)
 
 
 class LogSoftmax(Module):
