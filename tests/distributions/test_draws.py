@@ -1,0 +1,70 @@
+"""Draws: seeded sample statistics match each distribution's moments; rsample is differentiable
+in the parameters (d/dscale of loc + eps scale is eps), sample is not; seeds repeat draws."""
+import numpy as np
+import pytest
+
+import wonderland as wl
+
+from .torch_check import sample_moments
+
+D = wl.distributions
+
+MOMENTS = {
+    "normal": lambda: D.Normal(wl.tensor([-1.0, 2.0]), wl.tensor([0.5, 3.0])),
+    "uniform": lambda: D.Uniform(wl.tensor([-1.0, 2.0]), wl.tensor([0.0, 5.0])),
+    "bernoulli": lambda: D.Bernoulli(probs=wl.tensor([0.1, 0.5, 0.8])),
+    "bernoulli_logits": lambda: D.Bernoulli(logits=wl.tensor([-2.0, 0.0, 1.5])),
+    "independent": lambda: D.Independent(D.Normal(wl.tensor([[1.0, -1.0]]),
+                                                  wl.tensor([[2.0, 0.5]])), 1),
+}
+
+
+@pytest.mark.parametrize("name", MOMENTS)
+def test_sample_moments(name):
+    d = MOMENTS[name]()
+    mean, var = sample_moments(d)
+    np.testing.assert_allclose(mean, d.mean.numpy(), atol=0.05 * np.sqrt(d.variance.numpy()).max())
+    np.testing.assert_allclose(var, d.variance.numpy(), rtol=0.05)
+
+
+def test_categorical_draws_classes_by_probability():
+    probs = np.array([[0.2, 0.0, 0.8], [0.5, 0.25, 0.25]])
+    wl.manual_seed(1)
+    draws = D.Categorical(probs=wl.tensor(probs)).sample((20000,)).numpy()
+    assert draws.shape == (20000, 2) and draws.dtype == np.int64
+    for j in range(2):
+        np.testing.assert_allclose(np.bincount(draws[:, j], minlength=3) / 20000, probs[j],
+                                   atol=0.015)
+    logits = D.Categorical(logits=wl.tensor(np.log(probs[1]))).sample((20000,)).numpy()
+    np.testing.assert_allclose(np.bincount(logits, minlength=3) / 20000, probs[1], atol=0.015)
+
+
+def test_normal_rsample_is_differentiable_and_sample_is_not():
+    loc = wl.tensor([0.5, -1.0], dtype=wl.float64, requires_grad=True)
+    scale = wl.tensor([2.0, 0.3], dtype=wl.float64, requires_grad=True)
+    d = D.Normal(loc, scale)
+    x = d.rsample((7,))
+    x.sum().backward()
+    eps = (x.detach().numpy() - loc.detach().numpy()) / scale.detach().numpy()
+    np.testing.assert_allclose(loc.grad.numpy(), [7.0, 7.0])
+    np.testing.assert_allclose(scale.grad.numpy(), eps.sum(0))
+    assert not d.sample((3,)).requires_grad
+
+
+def test_uniform_rsample_slopes():
+    low = wl.tensor([0.0], dtype=wl.float64, requires_grad=True)
+    high = wl.tensor([4.0], dtype=wl.float64, requires_grad=True)
+    x = D.Uniform(low, high).rsample((5,))
+    x.sum().backward()
+    u = x.detach().numpy() / 4.0
+    np.testing.assert_allclose(high.grad.numpy(), u.sum(0))
+    np.testing.assert_allclose(low.grad.numpy(), (1 - u).sum(0))
+
+
+@pytest.mark.parametrize("name", MOMENTS)
+def test_seed_repeats_draws(name):
+    d = MOMENTS[name]()
+    wl.manual_seed(11)
+    first = d.sample((4,)).numpy()
+    wl.manual_seed(11)
+    np.testing.assert_array_equal(d.sample((4,)).numpy(), first)
