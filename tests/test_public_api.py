@@ -13,7 +13,7 @@ import pytest
 import wonderland as wl
 
 PUBLIC_SUBPACKAGES = {"autograd", "backend", "bench", "data", "func", "models", "nn", "ops",
-                      "optim", "recipes", "train", "tune", "viz",
+                      "optim", "recipes", "train", "tune", "viz", "distributions",
                       "accelerator", "amp", "backends", "cuda"}
 # modules that once leaked into wl (through `from .ops import *`) or are layers underneath
 INTERNAL = ["atomic", "autodiff", "batching", "binary", "compare", "core", "creation", "functional",

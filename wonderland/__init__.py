@@ -7,6 +7,7 @@ from . import (
     backends,
     cuda,
     data,
+    distributions,
     func,
     nn,
     ops,
@@ -67,5 +68,6 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Generator", "manual_seed", "seed", "initial_seed",
     "save", "load", "save_state", "load_state",
+    "distributions",
     *ops.__all__,
 ]
