@@ -8,10 +8,11 @@ import warnings
 
 from ...core.tensor import Tensor
 from ...functional.recurrent import gru_cell, lstm_cell, recurrent, rnn_relu_cell, rnn_tanh_cell
-from ...ops import empty, zeros
+from ...ops import cat, empty, pad, zeros
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, pack_rows, pad_packed_sequence
 
 __all__ = ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"]
 
@@ -93,9 +94,15 @@ class _RNNBase(Module):
             out.append(tuple(ws))
         return out
 
-    def forward(self, input: Tensor, hx=None):
-        """input (L, N, H_in) ((N, L, H_in) if batch_first, or unbatched (L, H_in)); hx the
-        initial state(s) (D * num_layers, N, H_out), zeros if not given."""
+    def flatten_parameters(self) -> None:
+        """A no-op: torch packs the weights into one cuDNN buffer; here they stay apart."""
+
+    def forward(self, input: Tensor | PackedSequence, hx=None):
+        """input (L, N, H_in) ((N, L, H_in) if batch_first, or unbatched (L, H_in)) or a
+        PackedSequence (then the output is one too); hx the initial state(s)
+        (D * num_layers, N, H_out), zeros if not given."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         x = input
         batched = _check_input(self, x, (2, 3), self.input_size)
         if not batched:
@@ -103,12 +110,7 @@ class _RNNBase(Module):
         batch = x.shape[0 if self.batch_first and batched else 1]
         if batched and self.batch_first:
             x = x.transpose(0, 1)
-        dirs = 2 if self.bidirectional else 1
-        out_size = self.proj_size or self.hidden_size
-        shapes = [(dirs * self.num_layers, batch, out_size)]
-        if self.mode == "LSTM":
-            shapes.append((dirs * self.num_layers, batch, self.hidden_size))
-        states = self._initial_states(hx, shapes, x, batched)
+        states = self._initial_states(hx, self._state_shapes(batch), x, batched)
         output, h_n = recurrent(self.mode, x, states if self.mode == "LSTM" else states[0],
                                 self._weights(), self.num_layers, self.dropout, self.training,
                                 self.bidirectional)
@@ -118,6 +120,45 @@ class _RNNBase(Module):
             output = output.squeeze(1)
             h_n = tuple(h.squeeze(1) for h in h_n) if self.mode == "LSTM" else h_n.squeeze(1)
         return output, h_n
+
+    def _state_shapes(self, batch: int) -> list[tuple]:
+        dirs = 2 if self.bidirectional else 1
+        shapes = [(dirs * self.num_layers, batch, self.proj_size or self.hidden_size)]
+        if self.mode == "LSTM":
+            shapes.append((dirs * self.num_layers, batch, self.hidden_size))
+        return shapes
+
+    def _forward_packed(self, packed: PackedSequence, hx):
+        """Each run of equally long sequences goes through the stack on its own, so every
+        sequence ends at its own length, as torch's packed recurrence (batch_first is ignored,
+        as in torch). hx and h_n are in the batch order given to the packing."""
+        if packed.data.ndim != 2 or packed.data.shape[1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: expected PackedSequence data of shape "
+                             f"(total steps, input_size={self.input_size}), got "
+                             f"{packed.data.shape}")
+        sizes = packed.batch_sizes.tolist()
+        x, lengths = pad_packed_sequence(PackedSequence(packed.data, packed.batch_sizes))
+        states = self._initial_states(hx, self._state_shapes(sizes[0]), x, True)
+        if packed.sorted_indices is not None:
+            states = [s.index_select(1, packed.sorted_indices) for s in states]
+        lengths, outs, finals, start = lengths.tolist(), [], [], 0
+        while start < len(lengths):
+            stop = start + lengths.count(lengths[start])  # lengths decrease: one run
+            n = lengths[start]
+            group = [s[:, start:stop] for s in states]
+            out, h_n = recurrent(self.mode, x[:n, start:stop],
+                                 group if self.mode == "LSTM" else group[0], self._weights(),
+                                 self.num_layers, self.dropout, self.training,
+                                 self.bidirectional)
+            outs.append(pad(out, (0, 0, 0, 0, 0, len(sizes) - n)))
+            finals.append(h_n if self.mode == "LSTM" else (h_n,))
+            start = stop
+        h_n = [cat([f[i] for f in finals], 1) for i in range(len(finals[0]))]
+        if packed.unsorted_indices is not None:
+            h_n = [h.index_select(1, packed.unsorted_indices) for h in h_n]
+        output = PackedSequence(pack_rows(cat(outs, 1), sizes), packed.batch_sizes,
+                                packed.sorted_indices, packed.unsorted_indices)
+        return output, (tuple(h_n) if self.mode == "LSTM" else h_n[0])
 
     def _initial_states(self, hx, shapes: list[tuple], x: Tensor, batched: bool) -> list:
         if hx is None:
