@@ -4,6 +4,7 @@ from . import activations as _activations
 from . import attention as _attention
 from . import conv as _conv
 from . import distances as _distances
+from . import embedding_bag as _embedding_bag
 from . import fold as _fold
 from . import graph as _graph
 from . import linear as _linear
@@ -17,6 +18,7 @@ from .activations import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
 from .distances import *  # noqa: F403
+from .embedding_bag import *  # noqa: F403
 from .fold import *  # noqa: F403
 from .graph import *  # noqa: F403
 from .linear import *  # noqa: F403
@@ -28,7 +30,7 @@ from .recurrent import *  # noqa: F403
 from .shuffle import *  # noqa: F403
 
 # the union of the families' lists
-__all__ = [name for family in (_activations, _attention, _conv, _distances, _fold, _graph,
-                               _linear, _losses, _norms, _pairwise, _pool, _recurrent,
-                               _shuffle)
+__all__ = [name for family in (_activations, _attention, _conv, _distances, _embedding_bag,
+                               _fold, _graph, _linear, _losses, _norms, _pairwise, _pool,
+                               _recurrent, _shuffle)
            for name in family.__all__]
