@@ -85,6 +85,11 @@ def as_dtype(d) -> DType:
         raise TypeError(f"unsupported dtype {d!r}; expected one of {names}") from None
 
 
+def is_floating_np(npd: np.dtype) -> bool:
+    """Whether a NumPy dtype is floating point: kind 'f', or ml_dtypes' bfloat16 (kind 'V')."""
+    return npd.kind == "f" or npd == bfloat16.np_dtype
+
+
 def from_numpy(npd: np.dtype) -> DType:
     try:
         return _BY_NUMPY[np.dtype(npd)]

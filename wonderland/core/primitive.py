@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from . import levels
+from .dtype import is_floating_np
 from .grad_mode import is_grad_enabled
 from .tensor import Node, Tensor
 
@@ -87,7 +88,7 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
     if data.__class__ is not xp.ndarray:  # NumPy returns scalars, not 0-d arrays, from 0-d math
         data = xp.asarray(data)
     out = Tensor._make(data, device)
-    if prim.differentiable and data.dtype.kind == "f" and is_grad_enabled():
+    if prim.differentiable and is_floating_np(data.dtype) and is_grad_enabled():
         for x in xs:
             if x._requires_grad:
                 out._requires_grad = True

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from .batching import all_to_front, batch_size, to_front
+from .precision import float32_inside
 
 
 @dataclass(frozen=True)
 class Affine(Primitive):
     """y = x W^T (+ b) for x (..., in), W (out, in), b (out,);  dx = g W, dW = g^T x, db = sum g"""
 
+    @float32_inside  # half widths in float32: NumPy multiplies bfloat16 into float32
     def forward(self, xp, x, w, b=None):
         y = xp.matmul(x.reshape(-1, x.shape[-1]), w.T)
         if b is not None:

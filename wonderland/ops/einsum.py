@@ -13,6 +13,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import promote_args
 from .batching import batch_size, to_front
+from .precision import float32_inside
 
 LETTERS = string.ascii_letters
 
@@ -24,6 +25,7 @@ class Einsum(Primitive):
     inputs: tuple[str, ...]
     output: str
 
+    @float32_inside  # half widths in float32: NumPy multiplies bfloat16 into float32
     def forward(self, xp, *xs):
         return xp.einsum(",".join(self.inputs) + "->" + self.output, *xs, optimize=True)
 

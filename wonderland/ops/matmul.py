@@ -7,6 +7,7 @@ from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, promote_args
 from .batching import batch_leading
+from .precision import float32_inside
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class MatMul(Primitive):
 
     batch = batch_leading
 
+    @float32_inside  # half widths in float32: NumPy multiplies bfloat16 into float32
     def forward(self, xp, a, b):
         return xp.matmul(_blas_ready(xp, a), _blas_ready(xp, b))
 
