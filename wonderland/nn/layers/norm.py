@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d/2d, InstanceNorm2d (running statistics as buffers),
+"""Normalisation layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d (running statistics as buffers),
 LayerNorm, GroupNorm and RMSNorm, with PyTorch's arguments, defaults and state_dict keys."""
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
@@ -13,7 +13,8 @@ from .. import init
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "InstanceNorm2d", "LayerNorm", "GroupNorm", "RMSNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm"]
 
 
 def _shape_error(layer: Module, expected: str, x: Tensor) -> ValueError:
@@ -107,9 +108,21 @@ class BatchNorm2d(_BatchNorm):
             raise _shape_error(self, f"(N, {self.num_features}, H, W)", x)
 
 
-class InstanceNorm2d(_NormBase):
-    """Instance normalisation of (N, C, H, W) or (C, H, W) input: each example's channel over
-    H and W. No affine parameters and no running statistics unless asked for."""
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input, per channel C."""
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.ndim != 5 or x.shape[1] != self.num_features:
+            raise _shape_error(self, f"(N, {self.num_features}, D, H, W)", x)
+
+
+class _InstanceNorm(_NormBase):
+    """Instance normalisation of (N, C, *spatial) or (C, *spatial) input with `nd` spatial
+    dimensions: each example's channel over its spatial dimensions. No affine parameters and
+    no running statistics unless asked for."""
+
+    nd: int
+    spatial: str
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device=None,
@@ -117,17 +130,36 @@ class InstanceNorm2d(_NormBase):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
 
     def forward(self, input: Tensor) -> Tensor:
-        x = input
-        if x.ndim not in (3, 4) or x.shape[-3] != self.num_features:
-            raise _shape_error(self, f"(N, {self.num_features}, H, W) or "
-                                     f"({self.num_features}, H, W)", x)
-        unbatched = x.ndim == 3
+        x, c, nd = input, self.num_features, self.nd
+        if x.ndim not in (nd + 1, nd + 2) or x.shape[-nd - 1] != c:
+            raise _shape_error(self, f"(N, {c}, {self.spatial}) or ({c}, {self.spatial})", x)
+        unbatched = x.ndim == nd + 1
         y = instance_norm(x.unsqueeze(0) if unbatched else x, self.running_mean,
                           self.running_var, self.weight, self.bias,
                           use_input_stats=self.training or not self.track_running_stats,
                           momentum=self.momentum if self.momentum is not None else 0.0,
                           eps=self.eps)
         return y.squeeze(0) if unbatched else y
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input: each example's channel over L."""
+
+    nd, spatial = 1, "L"
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input: each example's channel over
+    H and W. No affine parameters and no running statistics unless asked for."""
+
+    nd, spatial = 2, "H, W"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input, per example and
+    channel over D, H and W."""
+
+    nd, spatial = 3, "D, H, W"
 
 
 class LayerNorm(Module):
