@@ -89,7 +89,7 @@ def test_state_naming_missing_or_ill_formed_entries(tmp_path):
 
     _raises(state('{"__tensor__": "a999"}'), "refers to array 'a999', which the file does not",
             load=wl.load_state)
-    _raises(state('{"__dict__": [[1]]}'), "no save_state writes", load=wl.load_state)
+    _raises(state('{"__dict__": [[1]]}'), "no wl.save writes", load=wl.load_state)
     _raises(state('{"__dict__": [[[1], 2]]}'), "not hashable", load=wl.load_state)
     _raises(state("{not json"), "entry is not JSON", load=wl.load_state)
     assert np.array_equal(wl.load_state(state('[{"__array__": "a0"}]'))[0], np.ones(2))

@@ -268,9 +268,9 @@ def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.safetensors"]
 
 
-def test_save_refuses_non_tensors(tmp_path):
-    with pytest.raises(TypeError, match="'step' is a int"):
-        wl.save({"step": 3}, tmp_path / "x.safetensors")
+def test_save_refuses_modules_pointing_to_state_dict(tmp_path):
+    with pytest.raises(TypeError, match=r"obj\['model'\] is a Net.*state_dict\(\)"):
+        wl.save({"model": Net(), "step": 3}, tmp_path / "x.safetensors")
 
 
 def test_init_functions_follow_their_formulas():

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import safetensors.numpy
 
 import wonderland as wl
 from wonderland import atomic
@@ -41,10 +42,10 @@ def test_unsupported_values_are_named(tmp_path):
         wl.save_state({"a": [1, {2}]}, tmp_path / "x.safetensors")
 
 
-def test_plain_tensor_files_are_not_states(tmp_path):
-    wl.save({"w": wl.ones(2)}, tmp_path / "w.safetensors")
-    with pytest.raises(ValueError, match="not written by wl.save_state"):
-        wl.load_state(tmp_path / "w.safetensors")
+def test_plain_tensor_files_load_as_name_to_tensor_dicts(tmp_path):
+    (tmp_path / "w.safetensors").write_bytes(safetensors.numpy.save({"w": np.ones(2)}))
+    got = wl.load_state(tmp_path / "w.safetensors")
+    assert list(got) == ["w"] and np.array_equal(got["w"].numpy(), np.ones(2))
 
 
 def test_failed_write_keeps_the_old_file(tmp_path, monkeypatch):

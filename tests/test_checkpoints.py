@@ -1,0 +1,245 @@
+"""wl.save / wl.load as PyTorch programs use torch.save / torch.load: whole checkpoints (nested
+dicts, lists, tuples of tensors and plain values) round-trip with exact types through paths and
+file objects; modules and other objects are refused; PyTorch's own files (zip and legacy formats)
+read back equal to what torch.load gives, and a pickle that would run code is refused unrun."""
+import io
+import math
+import os
+import pickle
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+from safetensors import numpy as st
+
+import wonderland as wl
+from wonderland import nn
+from wonderland.serialization import CorruptFileError, UnsafeFileError
+
+
+def _same(ours, expected, where="obj"):
+    """Equal values with exactly the same container and scalar types, tensors compared by dtype,
+    shape and values (wonderland's against wonderland's or torch's)."""
+    if isinstance(expected, torch.Tensor):
+        assert isinstance(ours, wl.Tensor), where
+        assert ours.dtype.name == str(expected.dtype).removeprefix("torch."), where
+        assert ours.shape == tuple(expected.shape), where
+        assert ours.requires_grad == expected.requires_grad, where
+        np.testing.assert_array_equal(ours.detach().numpy().astype(np.float64),
+                                      expected.detach().float().double().numpy(), err_msg=where)
+        return
+    if isinstance(expected, wl.Tensor):
+        assert isinstance(ours, wl.Tensor) and ours.dtype == expected.dtype, where
+        assert ours.shape == expected.shape and ours.requires_grad == expected.requires_grad
+        np.testing.assert_array_equal(ours.detach().numpy(), expected.detach().numpy(),
+                                      err_msg=where)
+        return
+    if isinstance(expected, torch.dtype):
+        assert ours is getattr(wl, str(expected).removeprefix("torch.")), where
+        return
+    if isinstance(expected, torch.device):
+        assert ours == wl.device(str(expected)), where
+        return
+    kind = tuple if isinstance(expected, torch.Size) else type(expected)
+    assert type(ours) is kind, f"{where}: {type(ours).__name__}, not {kind.__name__}"
+    if isinstance(expected, dict):
+        assert list(ours) == list(expected), where
+        for k in expected:
+            _same(ours[k], expected[k], f"{where}[{k!r}]")
+    elif isinstance(expected, (list, tuple)):
+        assert len(ours) == len(expected), where
+        for i, (a, b) in enumerate(zip(ours, expected)):
+            _same(a, b, f"{where}[{i}]")
+    elif isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(ours), where
+    else:
+        assert ours == expected, where
+
+
+def _checkpoint():
+    model = nn.Linear(3, 2)
+    shared = wl.arange(4.0)
+    return {
+        "model": model.state_dict(),
+        "optimizer": {"state": {0: {"step": wl.tensor(3.0), "exp_avg": wl.zeros(2, 3)}, 1: {}},
+                      "param_groups": [{"lr": 1e-3, "betas": (0.9, 0.999), "params": [0, 1],
+                                        "foreach": None, "amsgrad": False}]},
+        "step": 12, "loss": float("nan"), "best": float("inf"), "name": "run-1",
+        "history": [(1, 0.5), (2, 0.25)], (3, "x"): [], "empty": {}, "flags": (True, False),
+        "tensors": [wl.tensor(7, dtype=wl.int64), wl.ones(2, dtype=wl.float16),
+                    wl.tensor([True, False]), wl.zeros(0, 3), wl.arange(6.0).reshape(2, 3).T,
+                    wl.ones(2, dtype=wl.bfloat16), wl.ones(2, requires_grad=True)],
+        "shared": [shared, shared],
+        "array": np.arange(3, dtype=np.uint32),
+    }
+
+
+def _through_bytes(obj):
+    buffer = io.BytesIO()
+    wl.save(obj, buffer)
+    buffer.seek(0)
+    return wl.load(buffer)
+
+
+def _through_path(obj, tmp_path):
+    wl.save(obj, tmp_path / "c.pt")
+    return wl.load(tmp_path / "c.pt")
+
+
+def _through_open_file(obj, tmp_path):
+    with open(tmp_path / "c.bin", "wb") as f:
+        wl.save(obj, f)
+    with open(tmp_path / "c.bin", "rb") as f:
+        return wl.load(f)
+
+
+@pytest.mark.parametrize("route", ["path", "bytes", "open file"])
+def test_a_training_checkpoint_round_trips_with_its_exact_types(tmp_path, route):
+    state = _checkpoint()
+    got = {"path": lambda: _through_path(state, tmp_path), "bytes": lambda: _through_bytes(state),
+           "open file": lambda: _through_open_file(state, tmp_path)}[route]()
+    array = state.pop("array")
+    np.testing.assert_array_equal(got.pop("array"), array)
+    _same(got, state)
+    assert isinstance(got["model"], OrderedDict)  # a state_dict stays ordered
+    assert got["shared"][0] is got["shared"][1]  # a tensor saved twice comes back once
+
+
+def test_single_values_and_plain_dicts_round_trip():
+    for obj in (wl.arange(3), 5, None, "text", (1, [2.5]), OrderedDict(b=1, a=2), {2: "two"}):
+        _same(_through_bytes(obj), obj)
+
+
+def test_the_file_is_safetensors_with_tensors_named_by_their_path(tmp_path):
+    wl.save({"model": {"fc.weight": wl.ones(2)}, "opt": {"state": {0: {"m": wl.zeros(2)}}}},
+            tmp_path / "c.safetensors")
+    assert sorted(st.load_file(str(tmp_path / "c.safetensors"))) == ["model.fc.weight",
+                                                                     "opt.state.0.m"]
+
+
+@pytest.mark.parametrize("obj, problem", [
+    (nn.Linear(2, 2), r"obj is a Linear.*save its state_dict\(\)"),
+    ({"opt": wl.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)},
+     r"obj\['opt'\] is a SGD.*state_dict\(\)"),
+    ([1, object()], r"obj\[1\] is a object; only tensors.*state_dict\(\)"),
+    ({"s": {1, 2}}, r"obj\['s'\] is a set"),
+    ({wl.ones(1): 1}, "has the key tensor"),
+])
+def test_modules_optimizers_and_other_objects_are_refused(tmp_path, obj, problem):
+    with pytest.raises(TypeError, match=problem):
+        wl.save(obj, tmp_path / "x.pt")
+    assert not os.listdir(tmp_path)  # nothing written
+
+
+# --- PyTorch's own files ---------------------------------------------------------------------
+
+def _torch_checkpoint():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2),
+                                torch.nn.Flatten(), torch.nn.Linear(8, 3))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    model(torch.randn(2, 1, 4, 4)).sum().backward()
+    optimizer.step()
+    x = torch.arange(24.0).reshape(4, 6)
+    return {
+        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
+        "views": [x, x.t(), x[1], x[:, 1::2], x[2:, 3:], torch.ones(3).expand(2, 3)],
+        "dtypes": [torch.arange(5, dtype=d) for d in (torch.float64, torch.float32,
+                                                      torch.float16, torch.bfloat16, torch.int64,
+                                                      torch.int32, torch.int16, torch.int8,
+                                                      torch.uint8)] + [torch.tensor([True, False])],
+        "edge": (torch.tensor(2.5), torch.zeros(0, 3), torch.ones(1, 1, 1)),
+        "plain": {7: "int key", "nan": float("nan"), "none": None, "bytes": b"\x00\xff",
+                  "size": torch.Size([2, 3]), "dtype": torch.float16,
+                  "device": torch.device("cpu"), "set": {1, 2}, "complex": 1 + 2j},
+        "parameter": torch.nn.Parameter(torch.ones(2)),
+    }
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_torch_save_files_read_back_as_torch_load_gives(tmp_path, legacy):
+    path = tmp_path / "model.pth"
+    torch.save(_torch_checkpoint(), path, _use_new_zipfile_serialization=not legacy)
+    _same(wl.load(path), torch.load(path, weights_only=True))
+    with open(path, "rb") as f:  # and from a file object
+        _same(wl.load(f), torch.load(path, weights_only=True))
+
+
+def test_a_torch_state_dict_loads_into_the_same_wonderland_model():
+    torch.manual_seed(0)
+    theirs = torch.nn.Linear(4, 3)
+    buffer = io.BytesIO()
+    torch.save(theirs.state_dict(), buffer)
+    ours = nn.Linear(4, 3)
+    ours.load_state_dict(wl.load(io.BytesIO(buffer.getvalue()), map_location="cpu"))
+    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
+    np.testing.assert_allclose(ours(wl.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-6)
+
+
+def test_shared_storages_and_map_location(tmp_path):
+    x = torch.arange(6.0)
+    torch.save({"a": x, "b": x, "c": x[2:]}, tmp_path / "s.pt")
+    got = wl.load(tmp_path / "s.pt", map_location={"cpu": "cpu"})
+    assert got["a"] is got["b"]  # one tensor saved twice is one tensor
+    np.testing.assert_array_equal(got["c"].numpy(), [2, 3, 4, 5])
+    seen = []
+    wl.load(tmp_path / "s.pt", map_location=lambda t, location: seen.append(location) or t)
+    assert seen == ["cpu", "cpu"]
+
+
+def test_a_dtype_wonderland_lacks_is_named(tmp_path):
+    torch.save({"w": torch.ones(2, dtype=torch.uint16)}, tmp_path / "u.pt")
+    with pytest.raises(TypeError, match=r"u\.pt holds a torch\.uint16 tensor"):
+        wl.load(tmp_path / "u.pt")
+
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
+def test_a_pickle_that_runs_code_is_refused_unrun(tmp_path, legacy):
+    marker, path = tmp_path / "pwned", tmp_path / "evil.pt"
+    torch.save({"w": torch.ones(2), "x": _Evil(marker)}, path,
+               _use_new_zipfile_serialization=not legacy)
+    for weights_only in (None, False):
+        with pytest.raises(UnsafeFileError, match=rf"refused {path}.*global posix\.system"):
+            wl.load(path, weights_only=weights_only)
+    assert isinstance(UnsafeFileError("x"), pickle.UnpicklingError)  # as torch.load raises
+    assert not marker.exists()
+
+
+def test_allowed_names_cannot_reach_other_code(tmp_path):
+    # builtins other than the few plain constructors, and torch names outside the list
+    for module, name in (("builtins", "eval"), ("torch", "load"), ("torch._utils", "os")):
+        payload = (b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"X\x01\x00\x00\x001\x85R.")
+        path = tmp_path / "p.pt"
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("p/data.pkl", payload)
+        with pytest.raises(UnsafeFileError, match=rf"global {module}\.{name}"):
+            wl.load(path)
+
+
+def test_damaged_torch_files_name_the_file(tmp_path):
+    torch.save({"w": torch.ones(3)}, tmp_path / "ok.pt")
+    raw = (tmp_path / "ok.pt").read_bytes()
+    (tmp_path / "cut.pt").write_bytes(raw[:len(raw) // 2])
+    with pytest.raises(CorruptFileError, match=r"cut\.pt: it is not a sound torch.save file"):
+        wl.load(tmp_path / "cut.pt")
+    with zipfile.ZipFile(tmp_path / "other.zip", "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(CorruptFileError, match=r"other\.zip: a zip archive without data\.pkl"):
+        wl.load(tmp_path / "other.zip")
+    with zipfile.ZipFile(tmp_path / "ok.pt") as z, \
+            zipfile.ZipFile(tmp_path / "short.pt", "w") as out:
+        for item in z.namelist():  # the storage cut to 2 of its 3 floats
+            out.writestr(item, z.read(item)[:8] if item.endswith("data/0") else z.read(item))
+    with pytest.raises(CorruptFileError, match=r"short\.pt: a tensor of size \(3,\).*overruns"):
+        wl.load(tmp_path / "short.pt")
