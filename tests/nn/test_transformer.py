@@ -1,7 +1,8 @@
 """Transformer layers against PyTorch in float64 with dropout 0: a torch state_dict loads
 strictly, outputs and gradients (inputs and every parameter) match, for post- and pre-norm,
 sequence- and batch-first, relu, gelu and callable activations, without biases, with bool and
-float masks, key padding masks and causal masks; plus torch's errors."""
+float masks, key padding masks and causal masks; torch's nested-tensor fast path in inference
+(zeros at padded positions); plus torch's errors."""
 import warnings
 
 import numpy as np
@@ -207,3 +208,49 @@ def test_dropout_acts_in_training_only():
         np.testing.assert_array_equal(layer(x).numpy(), layer(x).numpy())
         layer.train()
         assert not np.array_equal(layer(x).numpy(), layer(x).numpy())
+
+
+def _padding_mask(lengths, steps, kind):
+    pad = np.arange(steps)[None, :] >= np.array(lengths)[:, None]
+    return pad if kind == "bool" else np.where(pad, -np.inf, 0.0)
+
+
+@pytest.mark.parametrize("setting", ["fast", "grad", "train", "seq_first", "norm_first",
+                                     "float_mask", "not_left_aligned", "no_nested"])
+def test_encoder_inference_zeros_padding_as_torch(setting):
+    """torch's nested-tensor fast path (eval, no grad, batch_first, key padding mask) returns 0
+    at padded positions before the final norm; any condition missing, the computed values."""
+    kw = dict(dropout=0.0, batch_first=setting != "seq_first",
+              norm_first=setting == "norm_first")
+    nested = setting != "no_nested"
+    with warnings.catch_warnings():  # torch's note when its fast path is off
+        warnings.filterwarnings("ignore", "enable_nested_tensor is True")
+        theirs = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(E, H, FF, **kw), 2,
+                                             torch.nn.LayerNorm(E), enable_nested_tensor=nested)
+    ours = nn.TransformerEncoder(nn.TransformerEncoderLayer(E, H, FF, **kw), 2, nn.LayerNorm(E),
+                                 enable_nested_tensor=nested)
+    ours, theirs = _twin(ours, theirs)
+    if setting != "train":
+        ours.eval(), theirs.eval()
+    with torch.no_grad():
+        theirs.norm.bias.copy_(torch.tensor(RNG.standard_normal(E)))
+        ours.norm.bias.data = wl.tensor(theirs.norm.bias.numpy())
+    x = RNG.standard_normal((3, 5, E) if kw["batch_first"] else (5, 3, E))
+    k = _padding_mask([5, 3, 2], 5, "float" if setting == "float_mask" else "bool")
+    if setting == "not_left_aligned":
+        k[1] = k[1][::-1].copy()
+    with wl.no_grad(), torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The PyTorch API of nested tensors")  # torch's own
+        if setting == "grad":
+            with wl.enable_grad(), torch.enable_grad():
+                out, ref = ours(wl.tensor(x), src_key_padding_mask=wl.tensor(k)), \
+                    theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(k))
+        else:
+            out = ours(wl.tensor(x), src_key_padding_mask=wl.tensor(k))
+            ref = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(k))
+    close(out, ref, rtol=1e-9, atol=1e-9)
+    # the fast path leaves just the norm's bias at the padded positions
+    out = out.detach().numpy()
+    padded = out[2, 2:] if kw["batch_first"] else out[2:, 2]
+    bias = theirs.norm.bias.detach().numpy()
+    assert np.allclose(padded, bias) == (setting in ("fast", "float_mask"))

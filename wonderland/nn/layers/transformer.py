@@ -12,6 +12,7 @@ from ...ops import full, triu
 from .. import init
 from ..containers import ModuleList
 from ..module import Module
+from . import transformer_fastpath as fastpath
 from .attention import MultiheadAttention
 from .dropout import Dropout
 from .linear import Linear
@@ -159,9 +160,9 @@ def _clones(layer: Module, num_layers: int) -> ModuleList:
 
 class TransformerEncoder(Module):
     """num_layers copies of encoder_layer applied in turn, then `norm` if given.
-    enable_nested_tensor and mask_check are accepted for torch compatibility; wonderland has no
-    nested-tensor fast path, so padded positions keep their computed values in eval mode too
-    (torch's fast path, taken in eval without grad, returns zeros there)."""
+    With enable_nested_tensor (the default), inference with a key padding mask gives 0 at the
+    padded positions before the norm, as torch's nested-tensor fast path does (see
+    transformer_fastpath.py for when); mask_check: only for padding at the sequences' ends."""
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int,
                  norm: Module | None = None, enable_nested_tensor: bool = True,
@@ -170,6 +171,8 @@ class TransformerEncoder(Module):
         self.layers = _clones(encoder_layer, num_layers)
         self.num_layers, self.norm = num_layers, norm
         self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
+        self.use_nested_tensor = (enable_nested_tensor and isinstance(
+            encoder_layer, TransformerEncoderLayer) and fastpath.layer_allows(encoder_layer))
 
     def forward(self, src: Tensor, mask: Tensor | None = None,
                 src_key_padding_mask: Tensor | None = None,
@@ -177,10 +180,14 @@ class TransformerEncoder(Module):
         """src as TransformerEncoderLayer's; is_causal None: detected from the mask."""
         batch_first = self.layers[0].self_attn.batch_first if self.num_layers else False
         is_causal = _detect_is_causal(mask, is_causal, _seq_len(src, batch_first))
+        nested = self.use_nested_tensor and self.num_layers and fastpath.taken(
+            self.layers[0], src, mask, src_key_padding_mask, self.mask_check)
         out = src
         for layer in self.layers:
             out = layer(out, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                         is_causal=is_causal)
+        if nested:
+            out = fastpath.zero_padded(out, src_key_padding_mask)
         return out if self.norm is None else self.norm(out)
 
 
