@@ -9,6 +9,7 @@ from . import (
     data,
     distributions,
     func,
+    linalg,
     nn,
     ops,
     optim,
@@ -35,6 +36,7 @@ from .core.dtype import (
 from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .core.random import Generator, initial_seed, manual_seed, seed
 from .core.tensor import Tensor, is_tensor
+from .linalg import logdet
 from .ops import *  # noqa: F403  (the tensor functions: wl.exp, wl.einsum, wl.cat ...)
 from .serialization import load, load_state, save, save_state
 
@@ -69,5 +71,6 @@ __all__ = [
     "Generator", "manual_seed", "seed", "initial_seed",
     "save", "load", "save_state", "load_state",
     "distributions",
+    "linalg", "logdet",
     *ops.__all__,
 ]

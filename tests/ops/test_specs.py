@@ -97,10 +97,11 @@ def test_registry_covered():
 
 
 def test_float16_rows_cover_the_registry():
-    """Every primitive is proven in float16 too, by a row's twin or a row at float16's extremes
-    (all of them take float16)."""
+    """Every primitive is proven in float16 too, by a row's twin or a row at float16's extremes:
+    all of them take float16 but those that declare float16 = False (linalg's LAPACK routines,
+    whose functions refuse it as PyTorch's do; tests/linalg checks that they do)."""
     named = {p for s in ALL_SPECS if s.dtype == np.float16 for p in s.prims}
-    missing = sorted(set(REGISTRY) - named)
+    missing = sorted(p for p in set(REGISTRY) - named if getattr(REGISTRY[p], "float16", True))
     assert not missing, f"primitives without a float16 op-spec row: {missing}"
 
 

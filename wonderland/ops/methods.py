@@ -45,6 +45,18 @@ def _iter(self):
     return (self[i] for i in range(self.shape[0]))
 
 
+def _linalg_method(name):
+    """A method defined in wonderland/linalg/tensor_methods.py, looked up when first called
+    (linalg is built on ops, so ops cannot import it while it loads)."""
+    def method(self, *args, **kwargs):
+        from ..linalg.tensor_methods import METHODS as LINALG
+
+        return LINALG[name](self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
 def _setitem(self, key, value):
     raise TypeError("tensors are immutable here: use wl.index_put(x, key, value) or "
                     "x.masked_fill(mask, value), which return a new tensor")
@@ -102,6 +114,8 @@ METHODS = {
     "polygamma": lambda self, n: polygamma(n, self),
     "multinomial": multinomial, "bernoulli": bernoulli,
     "matmul": matmul.matmul, "mm": matmul.mm, "bmm": matmul.bmm, "dot": matmul.dot,
+    **{name: _linalg_method(name) for name in (
+        "det", "inverse", "cholesky", "qr", "svd", "norm")},
     # dtypes and copies
     "type": _type, "float": _cast_method(dt.float32), "double": _cast_method(dt.float64),
     "half": _cast_method(dt.float16), "long": _cast_method(dt.int64),

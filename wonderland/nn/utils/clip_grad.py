@@ -8,32 +8,15 @@ from collections.abc import Iterable
 
 from ...core.grad_mode import no_grad
 from ...core.tensor import Tensor
+from ...linalg.vector_norm import vector_norm  # the one p-norm, torch.linalg.vector_norm's
 from ...ops.creation import tensor as _tensor
 from ...ops.join import stack
-from ...ops.reduce import root_zero_slope_at_zero
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _as_list(parameters) -> list[Tensor]:
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
-
-
-def vector_norm(x: Tensor, norm_type: float) -> Tensor:
-    """The p-norm of all entries of x: (sum |x|^p)^(1/p); max |x| for inf, min |x| for -inf,
-    the count of nonzeros for 0 (as torch.linalg.vector_norm)."""
-    a = x.abs().reshape(-1)
-    if norm_type == math.inf:
-        return a.amax() if a.numel() else a.sum()
-    if norm_type == -math.inf:
-        return a.amin()
-    if norm_type == 0:
-        return (a != 0).to(dtype=x.dtype).sum()
-    if norm_type == 1:
-        return a.sum()
-    # The root's slope at a zero vector is 0, as torch.linalg.vector_norm's.
-    return root_zero_slope_at_zero((a * a).sum() if norm_type == 2 else (a ** norm_type).sum(),
-                                   norm_type)
 
 
 @no_grad()

@@ -1,0 +1,24 @@
+"""wl.linalg, as torch.linalg: norms, solves, determinants and the decompositions (Cholesky,
+QR, eigh, SVD), each decomposition a primitive whose derivatives are written with ops (so they
+run to any order, batched over leading dims), the rest composites of them. float32 and float64
+only, as LAPACK (a float16 input raises TypeError); a singular or not positive definite input
+raises LinAlgError."""
+from .cholesky import cholesky
+from .cross import cross
+from .determinant import det, logdet, slogdet
+from .eigh import eigh, eigvalsh
+from .errors import LinAlgError
+from .matrix_exp import matrix_exp
+from .matrix_norm import matrix_norm
+from .norm import norm
+from .pinv import LstsqResult, lstsq, pinv
+from .qr import qr
+from .solve import inv, solve
+from .svd import svd, svdvals
+from .vector_norm import vector_norm
+
+__all__ = [
+    "LinAlgError", "LstsqResult", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
+    "logdet", "matrix_exp", "matrix_norm", "norm", "pinv", "qr", "slogdet", "solve", "svd",
+    "svdvals", "vector_norm",
+]

@@ -1,0 +1,90 @@
+"""svd and svdvals: A = U diag(S) Vh, as a primitive returning the three factors packed
+(pack.py); derivatives of the reduced factorisation, with PyTorch's formulas."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..core.tensor import Tensor
+from ..ops.batching import batch_leading
+from ..ops.creation import eye
+from ..ops.einsum import einsum
+from .eigh import gaps
+from .errors import _Lapack, check_matrix, lapack_call
+from .pack import pack, pack_arrays, unpack
+
+
+@dataclass(frozen=True)
+class SVD(_Lapack):
+    """(U, S, Vh) = svd(A), packed;  with F = gaps(S^2), skew(X) = X - X^T:
+    gA = U (diag(gS) + F o (skew(U^T gU) S + S skew(V^T gV))) Vh
+         + (I - U U^T) gU S^-1 Vh + U S^-1 gVh (I - V Vh)"""
+
+    full_matrices: bool = False
+    batch = batch_leading
+
+    def forward(self, xp, a):
+        u, s, vh = lapack_call("svd", xp.linalg.svd, a, self.full_matrices,
+                               what="one whose SVD did not converge")
+        return pack_arrays(xp, a.shape[:-2], u, s, vh)
+
+    def shapes(self, a):
+        m, n = a.shape[-2:]
+        k = min(m, n)
+        if self.full_matrices:
+            return (m, m), (k,), (n, n)
+        return (m, k), (k,), (k, n)
+
+    def factors(self, y, a) -> list[Tensor]:
+        return unpack(y, self.shapes(a))
+
+    def _reduced(self, y, a) -> list[Tensor]:
+        """The reduced factors: the full U and Vh of a non-square A have extra vectors that are
+        not unique, so no derivative goes through them (PyTorch refuses them too)."""
+        m, n = a.shape[-2:]
+        if self.full_matrices and m != n:
+            raise NotImplementedError(f"linalg.svd: derivatives of full_matrices=True need a "
+                                      f"square input, got shape {a.shape}; use "
+                                      f"full_matrices=False")
+        return self.factors(y, a)
+
+    def vjp(self, g, y, a):
+        u, s, vh = self._reduced(y, a)
+        gu, gs, gvh = self.factors(g, a)
+        utgu, vtgv = u.mT @ gu, vh @ gvh.mT
+        inner = gaps(s * s) * ((utgu - utgu.mT) * s.unsqueeze(-2)
+                               + s.unsqueeze(-1) * (vtgv - vtgv.mT))
+        inner = inner + gs.unsqueeze(-1) * _eye(s)
+        ga = u @ inner @ vh
+        ga = ga + (gu - u @ utgu) / s.unsqueeze(-2) @ vh  # (I - U U^T) gU S^-1 Vh
+        ga = ga + u @ ((gvh - vtgv.mT @ vh) / s.unsqueeze(-1))  # U S^-1 gVh (I - V Vh)
+        return (ga,)
+
+    def jvp(self, t, y, a):
+        u, s, vh = self._reduced(y, a)
+        da = t[0]
+        p = u.mT @ da @ vh.mT
+        f = gaps(s * s)
+        wu = f * (p * s.unsqueeze(-2) + s.unsqueeze(-1) * p.mT)  # U^T dU
+        wv = f * (s.unsqueeze(-1) * p + p.mT * s.unsqueeze(-2))  # V^T dV
+        du = u @ wu + (da @ vh.mT - u @ p) / s.unsqueeze(-2)
+        dv = vh.mT @ wv + (da.mT @ u - vh.mT @ p.mT) / s.unsqueeze(-2)
+        return pack(a.shape[:-2], du, einsum("...ii->...i", p), dv.mT)
+
+
+def _eye(s: Tensor) -> Tensor:
+    return eye(s.shape[-1], dtype=s.dtype, device=s.device)
+
+
+def svd(A: Tensor, full_matrices: bool = True) -> tuple[Tensor, Tensor, Tensor]:
+    """(U, S, Vh) with A = U diag(S) Vh, S descending; full_matrices=True (PyTorch's default)
+    gives square U and Vh, False the reduced ones (k = min(m, n) columns)."""
+    check_matrix("svd", A)
+    prim = SVD(bool(full_matrices) and A.shape[-1] != A.shape[-2])
+    return tuple(prim.factors(prim(A), A))
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """The singular values of A, descending."""
+    check_matrix("svdvals", A)
+    prim = SVD(False)
+    return prim.factors(prim(A), A)[1]
