@@ -8,6 +8,7 @@ from . import (
                fused,
                index,
                linalg,
+               linalg_decompositions,
                reduce,
                shape,
                sort,
@@ -18,7 +19,7 @@ from . import (
 from .float16 import SPECS as FLOAT16_EXTREMES
 
 FLOAT64_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, linalg, sort, conv,
-                                  transformer, fused, special)
+                                  transformer, fused, special, linalg_decompositions)
                  for s in family.SPECS]
 FLOAT16_TWINS = [t for t in map(float16_twin, FLOAT64_SPECS) if t is not None]
 ALL_SPECS = FLOAT64_SPECS + FLOAT16_TWINS + FLOAT16_EXTREMES
