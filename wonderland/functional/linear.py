@@ -2,15 +2,19 @@
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
 
+import warnings
+
 from ..core import dtype as dt
 from ..core.random import Generator
 from ..core.tensor import Tensor
 from ..ops import arange, einsum, gather, rand, where
 from ..ops.affine import affine
+from ..ops.autocast import lower_precision
 
 __all__ = ["linear", "bilinear", "dropout", "dropout2d", "embedding"]
 
 
+@lower_precision  # under autocast, in its dtype
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias, over any leading dimensions: (*, in) -> (*, out)."""
     if weight.ndim not in (1, 2):
@@ -71,17 +75,40 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return _drop(input, p, input.shape, generator)
 
 
+def _feature_mask_shape(name: str, input: Tensor) -> tuple[int, ...]:
+    """dropout2d's mask shape (N, C, 1, ...), with PyTorch's warnings for input that is not
+    4-D: a 3-D input is read as (N, C, L), never as unbatched (C, H, W); 2-D or 5-D and more
+    are deprecated but dropped the same way (a 2-D input's mask is elementwise)."""
+    if input.ndim not in (3, 4):
+        warnings.warn(f"{name}: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", stacklevel=3)
+    if input.ndim == 3:
+        warnings.warn(f"{name}: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.", stacklevel=3)
+    if input.ndim < 2:
+        raise ValueError(f"{name}: feature dropout requires at least 2 dimensions in the "
+                         f"input, got shape {input.shape}")
+    return input.shape[:2] + (1,) * (input.ndim - 2)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
               generator: Generator | None = None) -> Tensor:
     """Zero whole channels (input[n, c]) with probability p, scaling the rest by 1 / (1 - p).
-    The input is (N, C, H, W) or, as in PyTorch, (N, C, L) for 3-D input."""
+    The input is (N, C, H, W); as PyTorch, with a warning, a 3-D input is read as (N, C, L)
+    and 2-D or 5-D+ input is dropped per input[n, c] (elementwise for 2-D)."""
     _check_p("dropout2d", p, input)
-    if input.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 4-D (N, C, H, W) or 3-D (N, C, L) input, got "
-                         f"shape {input.shape}")
+    mask_shape = _feature_mask_shape("dropout2d", input)
     if not training or p == 0.0:
         return input
-    return _drop(input, p, input.shape[:2] + (1,) * (input.ndim - 2), generator)
+    return _drop(input, p, mask_shape, generator)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:

@@ -33,11 +33,9 @@ class Dropout(_DropoutNd):
 
 
 class Dropout2d(_DropoutNd):
-    """Zero whole channels of an (N, C, H, W) input (or (N, C, L), as PyTorch reads 3-D input)
-    with probability p while training, scaling the rest by 1 / (1 - p)."""
+    """Zero whole channels of an (N, C, H, W) input with probability p while training, scaling
+    the rest by 1 / (1 - p). Other ranks warn and drop as PyTorch's (see
+    functional.dropout2d): 3-D input is read as (N, C, L), 2-D input is dropped elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (3, 4):
-            raise ValueError(f"Dropout2d({self.extra_repr()}): expected a 4-D (N, C, H, W) or "
-                             f"3-D (N, C, L) input, got shape {input.shape}")
         return dropout2d(input, self.p, self.training, generator=self.generator)
