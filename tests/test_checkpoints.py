@@ -190,6 +190,22 @@ def test_shared_storages_and_map_location(tmp_path):
     assert seen == ["cpu", "cpu"]
 
 
+def test_tensors_saved_on_a_gpu_follow_map_location(tmp_path):
+    torch.save({"w": torch.arange(3.0)}, tmp_path / "gpu.pt")
+    with zipfile.ZipFile(tmp_path / "gpu.pt") as z, zipfile.ZipFile(tmp_path / "g.pt", "w") as out:
+        for item in z.namelist():  # the location torch writes for a tensor on the first GPU
+            cuda = z.read(item).replace(b"X\x03\x00\x00\x00cpu", b"X\x06\x00\x00\x00cuda:0")
+            out.writestr(item, cuda if item.endswith(".pkl") else z.read(item))
+    if wl.cuda.is_available():
+        assert wl.load(tmp_path / "g.pt")["w"].device == wl.device("cuda:0")
+    else:
+        with pytest.raises(RuntimeError, match=r"g\.pt holds tensors saved on cuda:0.*map_loc"):
+            wl.load(tmp_path / "g.pt")
+    for where in ("cpu", wl.device("cpu"), {"cuda:0": "cpu"}):
+        got = wl.load(tmp_path / "g.pt", map_location=where)["w"]
+        assert got.device == wl.device("cpu") and got.tolist() == [0.0, 1.0, 2.0]
+
+
 def test_a_dtype_wonderland_lacks_is_named(tmp_path):
     torch.save({"w": torch.ones(2, dtype=torch.uint16)}, tmp_path / "u.pt")
     with pytest.raises(TypeError, match=r"u\.pt holds a torch\.uint16 tensor"):

@@ -55,12 +55,13 @@ def _placer(map_location: Any, fn: str, file: str) -> Callable:
             target = map_location
         elif isinstance(map_location, dict):
             target = map_location.get(location, location)
+        if callable(map_location):
+            return map_location(Tensor(array, requires_grad=requires_grad), location)
         try:
-            if callable(map_location):
-                return map_location(Tensor(array, requires_grad=requires_grad), location)
             return Tensor(array, device=target, requires_grad=requires_grad)
-        except TypeError as e:  # a dtype wonderland has not
-            raise TypeError(f"{fn}: cannot load {file}: {e}") from None
+        except RuntimeError as e:  # a device this machine has no backend for
+            raise RuntimeError(f"{fn}: {file} holds tensors saved on {target}: {e} (pass "
+                               f"map_location='cpu' to load them on the CPU)") from None
     return place
 
 

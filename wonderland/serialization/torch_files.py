@@ -270,15 +270,15 @@ def load_torch(raw: bytes, file: str, place: Callable) -> Any:
     unpickle = _unpickle_zip if raw.startswith(ZIP_MAGIC) else _unpickle_legacy
     try:
         obj, data, byteorder = unpickle(raw, file)
+
+        def make(record: _Record) -> Tensor:
+            values, location = _array(record, data, file, byteorder)
+            return place(values, bool(record.requires_grad), location)
+
+        return _finish(obj, make, file, {})
     except (UnsafeFileError, _UnsupportedError, CorruptFileError):
         raise
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError,
-            AttributeError, zipfile.BadZipFile) as e:
+            AttributeError, zipfile.BadZipFile) as e:  # what a damaged or forged file gives
         raise CorruptFileError(f"load: cannot read {file}: it is not a sound torch.save file "
                                f"({type(e).__name__}: {e})") from None
-
-    def make(record: _Record) -> Tensor:
-        values, location = _array(record, data, file, byteorder)
-        return place(values, bool(record.requires_grad), location)
-
-    return _finish(obj, make, file, {})
