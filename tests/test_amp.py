@@ -147,3 +147,67 @@ def test_autocast_as_a_decorator():
         return wl.amp.is_autocast_enabled("cpu")
 
     assert inside() and not wl.amp.is_autocast_enabled("cpu")
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_cpu_autocast_casts_as_pytorchs(dtype):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 5, 4)), rng.standard_normal((4, 3))
+    target = np.array([0, 2, 1, 1, 0])
+    results = {}
+    for lib in (wl, torch):
+        x, w = lib.tensor(a, dtype=lib.float32), lib.tensor(b, dtype=lib.float32)
+        with lib.autocast("cpu", dtype=getattr(lib, dtype)):
+            y = x @ w
+            out = {"matmul": y, "bmm": lib.bmm(x, w.expand(2, 4, 3)),
+                   "einsum": lib.einsum("bij,jk->bik", x, w), "dot": lib.dot(w[0], w[1]),
+                   "float64": x.double() @ w.double(), "add": y + x[..., :3],
+                   "relu": y.relu(), "softmax": lib.softmax(y, -1),
+                   "cross_entropy": lib.nn.functional.cross_entropy(y[0], lib.tensor(target)),
+                   "mse_loss": lib.nn.functional.mse_loss(y, y.detach().float() + 1)}
+        results[lib.__name__] = {k: (v.dtype, v.detach().double().numpy()) for k, v in out.items()}
+    for name, (our_dtype, got) in results["wonderland"].items():
+        their_dtype, want = results["torch"][name]
+        assert our_dtype.name == str(their_dtype).split(".")[1], name
+        np.testing.assert_allclose(got, want, rtol=2 ** -6, atol=2 ** -6, err_msg=name)
+
+
+def test_autocast_gradients_reach_float32_parameters_as_pytorchs():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((5, 2, 8)).astype(np.float32)
+    arrays = [rng.standard_normal((4, 2, 3)).astype(np.float32),
+              rng.standard_normal((3, 4 * 6)).astype(np.float32)]
+    grads = []
+    for lib in (wl, torch):
+        conv_w, lin_w = [lib.tensor(a, requires_grad=True) for a in arrays]
+        with lib.autocast("cpu"):
+            h = lib.nn.functional.conv1d(lib.tensor(x), conv_w).relu()
+            y = lib.nn.functional.linear(h.flatten(1), lin_w)
+            loss = lib.nn.functional.mse_loss(y, lib.zeros(5, 3))
+        assert (h.dtype, y.dtype, loss.dtype) == (lib.bfloat16, lib.bfloat16, lib.float32)
+        loss.backward()
+        assert conv_w.grad.dtype is lin_w.grad.dtype is lib.float32
+        grads.append([conv_w.grad.numpy(), lin_w.grad.numpy(), loss.item()])
+    for got, want in zip(*grads):
+        np.testing.assert_allclose(got, want, rtol=2 ** -5, atol=2 ** -5 * np.abs(want).max())
+
+
+def test_autocast_trains_a_float32_model():
+    model = wl.nn.Sequential(wl.nn.Linear(4, 16), wl.nn.ReLU(), wl.nn.Linear(16, 1))
+    opt = wl.optim.Adam(model.parameters(), lr=0.02)
+    x = wl.randn(64, 4)
+    y = x.sum(1, keepdim=True)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        with wl.autocast("cpu"):
+            out = model(x)
+            loss = wl.nn.functional.mse_loss(out, y)
+        assert out.dtype is wl.bfloat16 and loss.dtype is wl.float32
+        loss.backward()
+        assert model[0].weight.grad.dtype is wl.float32
+        opt.step()
+        losses.append(loss.item())
+    assert model[0].weight.dtype is wl.float32 and losses[-1] < 0.1 * losses[0]
+    with wl.autocast("cpu", enabled=False):
+        assert model(x).dtype is wl.float32

@@ -8,6 +8,7 @@ from ..core.random import Generator
 from ..core.tensor import Tensor
 from ..ops import cat, pad, where, zeros
 from ..ops.attention import masked_softmax
+from ..ops.autocast import lower_precision
 from .linear import dropout, linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "rotate_half",
@@ -33,6 +34,7 @@ def _check_mask(attn_mask: Tensor, scores: Tensor, name: str) -> None:
                         f"{attn_mask.dtype.name}")
 
 
+@lower_precision  # under autocast, in its dtype
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,

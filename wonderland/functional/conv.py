@@ -8,6 +8,7 @@ from __future__ import annotations
 from .. import ops
 from ..core.tensor import Tensor
 from ..ops._convert import promote_args
+from ..ops.autocast import lower_precision
 from ..ops.conv import Conv, ConvInputGrad
 from ..ops.strided import contiguous_strides
 
@@ -103,6 +104,7 @@ def _check_bias(bias: Tensor | None, channels: int, name: str) -> None:
         raise ValueError(f"{name}: expected a bias of shape ({channels},), got {bias.shape}")
 
 
+@lower_precision  # under autocast, in its dtype
 def conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups: int, nd: int,
          name: str) -> Tensor:
     """The N-d convolution behind conv1d/conv2d and the Conv layers (errors say `name`)."""
@@ -120,6 +122,7 @@ def conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups: int
     return y.squeeze(0) if unbatched else y
 
 
+@lower_precision
 def conv_transpose(x: Tensor, weight: Tensor, bias, stride, padding, output_padding,
                    groups: int, dilation, nd: int, name: str) -> Tensor:
     """The N-d transposed convolution (the gradient of conv with respect to its input)."""

@@ -7,6 +7,7 @@ from .. import ops
 from ..core import dtype as dt
 from ..core.tensor import Tensor
 from ..ops._convert import promote_args
+from ..ops.autocast import float32_precision
 from ..ops.cross_entropy import BinaryCrossEntropy, softmax_cross_entropy
 from ..ops.precision import in_float32
 
@@ -125,6 +126,7 @@ def _along(weight: Tensor, cdim: int, ndim: int) -> Tensor:
     return weight.reshape((-1,) + (1,) * (ndim - cdim - 1))
 
 
+@float32_precision  # under autocast, in float32 (PyTorch's list)
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                   ignore_index: int = -100, reduction: str = "mean",
                   label_smoothing: float = 0.0) -> Tensor:
@@ -167,6 +169,7 @@ def _fused_cross_entropy(input: Tensor, target, weight, ignore_index: int,  # no
     return softmax_cross_entropy(input, target, ignore_index, reduction)
 
 
+@float32_precision
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
              ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities `input` ((C,), (N, C) or (N, C, d1, ...))
@@ -192,6 +195,7 @@ def _weighted(name: str, loss: Tensor, weight: Tensor | None, reduction: str,
     return _reduce(loss, reduction)
 
 
+@float32_precision
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
              weight: Tensor | None = None) -> Tensor:
     """(input - target)^2; with `weight`, 'mean' divides by the summed weights (as PyTorch)."""
@@ -200,6 +204,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A0
     return _weighted("mse_loss", (input - target) ** 2, weight, reduction, True)
 
 
+@float32_precision
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
             weight: Tensor | None = None) -> Tensor:
     """|input - target|; with `weight`, 'mean' divides by the summed weights (as PyTorch)."""
@@ -208,6 +213,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A00
     return _weighted("l1_loss", (input - target).abs(), weight, reduction, True)
 
 
+@float32_precision
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
                    beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta=0 is L1."""
@@ -222,6 +228,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # no
     return _reduce(ops.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta), reduction)
 
 
+@float32_precision
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
                delta: float = 1.0, weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta): smooth_l1 times delta."""
@@ -236,6 +243,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: 
 
 
 # --- binary and distribution targets ----------------------------------------------------------
+@float32_precision
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,  # noqa: A002
                          reduction: str = "mean") -> Tensor:
     """-w [t log p + (1 - t) log(1 - p)] for probabilities p = input, each log clamped at -100
@@ -252,6 +260,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
+@float32_precision
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
                                      weight: Tensor | None = None, reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -268,6 +277,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
+@float32_precision
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",  # noqa: A002
            log_target: bool = False) -> Tensor:
     """KL(target || model) pointwise for log-probabilities `input`: t (log t - input), or with

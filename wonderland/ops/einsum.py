@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import promote_args
+from .autocast import lower_precision
 from .batching import batch_size, to_front
 from .precision import float32_inside
 
@@ -120,6 +121,7 @@ def parse(equation: str, shapes: list[tuple[int, ...]]) -> tuple[list[str], str]
     return inputs, output
 
 
+@lower_precision  # under autocast, in its dtype
 def einsum(equation: str, *operands: Tensor) -> Tensor:
     """Einstein summation as in NumPy and PyTorch (implicit output, '...', traces, diagonals)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):

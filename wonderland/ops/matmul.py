@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, promote_args
+from .autocast import lower_precision
 from .batching import batch_leading
 from .precision import float32_inside
 
@@ -35,6 +36,7 @@ def _blas_ready(xp, a):
     return xp.ascontiguousarray(a) if 0 in a.strides[-2:] else a
 
 
+@lower_precision  # under autocast, in its dtype (mm, bmm and @ too)
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims broadcast."""
     a, b = promote_args("matmul", a, b)
@@ -81,4 +83,4 @@ def outer(a: Tensor, b: Tensor) -> Tensor:
 def dot(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot: expects 1-D operands, got {a.shape} and {b.shape}")
-    return matmul(a, b)
+    return matmul.__wrapped__(a, b)  # autocast leaves dot alone, as PyTorch's
