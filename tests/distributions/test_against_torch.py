@@ -60,6 +60,37 @@ CASES = {
     "independent_normal": (lambda lib, m, s: lib.distributions.Independent(
         lib.distributions.Normal(m, s), 1), [_u(*B), _u(*B, low=0.5)], _u(*B),
         ["entropy", "mean", "mode", "variance"], False),
+    "mvn_scale_tril": (lambda lib, m, lt: lib.distributions.MultivariateNormal(m, scale_tril=lt),
+                       [_u(2, 3), _lower(3, (2,))], _u(4, 2, 3),
+                       ["entropy", "mean", "mode", "variance", "covariance_matrix",
+                        "precision_matrix", "scale_tril"], False),
+    "mvn_covariance": (lambda lib, m, cov: lib.distributions.MultivariateNormal(
+        m, covariance_matrix=cov), [_u(3), _spd(3, (2,))], _u(3),
+        ["entropy", "variance", "scale_tril", "precision_matrix"], False),
+    "mvn_precision": (lambda lib, m, prec: lib.distributions.MultivariateNormal(
+        m, precision_matrix=prec), [_u(2, 3), _spd(3)], _u(2, 3),
+        ["entropy", "variance", "scale_tril", "covariance_matrix"], False),
+    "lognormal": (lambda lib, m, s: lib.distributions.LogNormal(m, s),
+                  [_u(*B, low=-1, high=1), _u(*B, low=0.3, high=1.0)], _u(*B, low=0.2, high=3),
+                  ["entropy", "mean", "mode", "variance", "cdf", "icdf"], False),
+    "affine_sigmoid": (lambda lib, m, s, a, b: lib.distributions.TransformedDistribution(
+        lib.distributions.Normal(m, s), [lib.distributions.AffineTransform(a, b),
+                                         lib.distributions.SigmoidTransform()]),
+        [_u(*B), _u(*B, low=0.5), _u(*B), _u(*B, low=0.5)], _u(*B, low=0.05, high=0.95),
+        ["cdf", "icdf"], False),
+    "negative_affine": (lambda lib, m, s, b: lib.distributions.TransformedDistribution(
+        lib.distributions.Normal(m, s), lib.distributions.AffineTransform(1.5, -b)),
+        [_u(*B), _u(*B, low=0.5), _u(*B, low=0.5)], _u(*B), ["cdf", "icdf"], False),
+    "tanh": (lambda lib, m, s: lib.distributions.TransformedDistribution(
+        lib.distributions.Normal(m, s), [lib.distributions.transforms.TanhTransform()]),
+        [_u(*B, low=-1, high=1), _u(*B, low=0.3)], _u(*B, low=-0.9, high=0.9), ["cdf"], False),
+    "affine_event": (lambda lib, m, s, b: lib.distributions.TransformedDistribution(
+        lib.distributions.Normal(m, s), lib.distributions.AffineTransform(0.5, b, event_dim=1)),
+        [_u(*B), _u(*B, low=0.5), _u(4, low=0.5)], _u(*B), [], False),
+    "exp_of_independent": (lambda lib, m, s: lib.distributions.TransformedDistribution(
+        lib.distributions.Independent(lib.distributions.Normal(m, s), 1),
+        lib.distributions.ExpTransform()), [_u(*B), _u(*B, low=0.5)], _u(*B, low=0.2, high=3),
+        [], False),
 }
 
 

@@ -16,6 +16,9 @@ MOMENTS = {
     "bernoulli_logits": lambda: D.Bernoulli(logits=wl.tensor([-2.0, 0.0, 1.5])),
     "independent": lambda: D.Independent(D.Normal(wl.tensor([[1.0, -1.0]]),
                                                   wl.tensor([[2.0, 0.5]])), 1),
+    "lognormal": lambda: D.LogNormal(wl.tensor([0.0, 1.0]), wl.tensor([0.25, 0.5])),
+    "mvn": lambda: D.MultivariateNormal(wl.tensor([1.0, -2.0]), wl.tensor([[2.0, 0.6],
+                                                                          [0.6, 0.5]])),
 }
 
 
@@ -25,6 +28,23 @@ def test_sample_moments(name):
     mean, var = sample_moments(d)
     np.testing.assert_allclose(mean, d.mean.numpy(), atol=0.05 * np.sqrt(d.variance.numpy()).max())
     np.testing.assert_allclose(var, d.variance.numpy(), rtol=0.05)
+
+
+def test_transformed_draws_pass_through_the_transforms():
+    d = D.TransformedDistribution(D.Normal(wl.tensor([0.0, 1.0]), 1.0), D.SigmoidTransform())
+    wl.manual_seed(3)
+    draws = d.sample((20000,)).numpy()
+    assert ((draws > 0) & (draws < 1)).all()
+    np.testing.assert_allclose(np.median(draws, 0), [0.5, 1 / (1 + np.exp(-1))], atol=0.01)
+
+
+def test_multivariate_normal_draws_have_its_covariance():
+    cov = np.array([[2.0, 0.6, 0.0], [0.6, 0.5, -0.2], [0.0, -0.2, 1.0]])
+    wl.manual_seed(2)
+    d = D.MultivariateNormal(wl.tensor([1.0, -2.0, 0.0], dtype=wl.float64),
+                             precision_matrix=wl.tensor(np.linalg.inv(cov)))
+    draws = d.sample((40000,)).numpy()
+    np.testing.assert_allclose(np.cov(draws.T), cov, atol=0.05)
 
 
 def test_categorical_draws_classes_by_probability():

@@ -32,6 +32,19 @@ BAD = {
         probs=lib.tensor([0.5])).log_prob(lib.tensor([0.5])), "support"),
     "uniform_value": (lambda lib: lib.distributions.Uniform(0.0, 1.0).log_prob(
         lib.tensor(2.0)), "support"),
+    "mvn_two_matrices": (lambda lib: lib.distributions.MultivariateNormal(
+        lib.zeros(2), covariance_matrix=lib.eye(2), scale_tril=lib.eye(2)), "(?i)exactly one"),
+    "mvn_scalar_loc": (lambda lib: lib.distributions.MultivariateNormal(
+        lib.tensor(0.0), covariance_matrix=lib.eye(1)), "at least one-dimensional"),
+    "mvn_not_positive_definite": (lambda lib: lib.distributions.MultivariateNormal(
+        lib.zeros(2), covariance_matrix=lib.tensor([[1.0, 2.0], [2.0, 1.0]])),
+        r"parameter covariance_matrix .*MultivariateNormal"),
+    "mvn_scale_tril_upper": (lambda lib: lib.distributions.MultivariateNormal(
+        lib.zeros(2), scale_tril=lib.tensor([[1.0, 1.0], [0.0, 1.0]])),
+        r"parameter scale_tril .*MultivariateNormal"),
+    "lognormal_scale": (lambda lib: lib.distributions.LogNormal(0.0, -1.0), "parameter scale"),
+    "lognormal_value": (lambda lib: lib.distributions.LogNormal(0.0, 1.0).log_prob(
+        lib.tensor(-1.0)), "support"),
 }
 
 

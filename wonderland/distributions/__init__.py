@@ -1,12 +1,27 @@
 """wl.distributions: probability distributions with PyTorch's interface (sample, rsample,
 log_prob, entropy, moments, cdf/icdf), transforms, and kl_divergence with its registry."""
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .distribution import Distribution
 from .independent import Independent
+from .log_normal import LogNormal
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
+from .transformed_distribution import TransformedDistribution
+from .transforms import (
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    SigmoidTransform,
+    TanhTransform,
+    Transform,
+)
 from .uniform import Uniform
 
-__all__ = ["constraints", "Bernoulli", "Categorical", "Distribution", "Independent", "Normal",
-           "Uniform"]
+__all__ = [
+    "constraints", "transforms", "Distribution", "Bernoulli", "Categorical", "Independent",
+    "LogNormal", "MultivariateNormal", "Normal", "TransformedDistribution", "Uniform",
+    "AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform", "TanhTransform",
+    "Transform",
+]

@@ -38,7 +38,7 @@ class Distribution:
             if constraints.is_dependent(constraint):
                 continue  # checked by the distribution itself, or not at all
             if param not in self.__dict__ and isinstance(getattr(type(self), param, None),
-                                                         property | lazy_property):
+                                                         lazy_property):
                 continue  # a parameter derived from the one given (probs from logits)
             value = getattr(self, param)
             valid = constraint.check(value)
@@ -132,8 +132,7 @@ class Distribution:
     def _validate_sample(self, value) -> Tensor:
         """value as a tensor, checked (when validating) to broadcast with the batch and event
         shapes and to lie in the support; a ValueError says which."""
-        like = next((v for v in vars(self).values() if isinstance(v, Tensor)), None)
-        value = as_float_tensor(value, like)
+        value = as_float_tensor(value, self._parameter())
         if not self._validate_args:
             return value
         event = self._event_shape
@@ -152,6 +151,15 @@ class Distribution:
                 f"{tuple(value.shape)}) to be within the support ({support!r}) of the "
                 f"distribution {self!r}, but found invalid values:\n{value}")
         return value
+
+    def _parameter(self) -> Tensor | None:
+        """A tensor parameter (the base distribution's for wrappers), whose dtype numbers take."""
+        for v in vars(self).values():
+            if isinstance(v, Tensor):
+                return v
+            if isinstance(v, Distribution):
+                return v._parameter()
+        return None
 
     def __repr__(self) -> str:
         names = [k for k in self.arg_constraints if k in self.__dict__]
