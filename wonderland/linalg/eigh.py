@@ -57,14 +57,18 @@ class Eigh(_Lapack):
 def eigh(A: Tensor, UPLO: str = "L") -> tuple[Tensor, Tensor]:
     """(eigenvalues ascending, eigenvectors as columns) of symmetric A, read from its lower
     triangle (UPLO='L') or upper one ('U')."""
-    check_matrix("eigh", A, square=True)
-    if UPLO not in ("L", "U"):
-        raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
-    if UPLO == "U":  # the upper triangle of A is the lower one of A^T
-        A = A.mT
-    return tuple(Eigh.factors(Eigh()(A), A))
+    return _eigh("eigh", A, UPLO)
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues of symmetric A, ascending (eigh's first output)."""
-    return eigh(A, UPLO)[0]
+    return _eigh("eigvalsh", A, UPLO)[0]
+
+
+def _eigh(name: str, A: Tensor, UPLO: str) -> tuple[Tensor, Tensor]:
+    check_matrix(name, A, square=True)
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"linalg.{name}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    if UPLO == "U":  # the upper triangle of A is the lower one of A^T
+        A = A.mT
+    return tuple(Eigh.factors(Eigh()(A), A))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..core.tensor import Tensor
 from ..ops.batching import batch_leading
+from ..ops.creation import zeros
 from ..ops.index import tril
 from .errors import _Lapack, check_matrix
 from .pack import pack, pack_arrays, unpack
@@ -67,4 +68,4 @@ def qr(A: Tensor, mode: str = "reduced") -> tuple[Tensor, Tensor]:
         raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
     prim = QR("complete" if mode == "complete" else "reduced")
     q, r = prim.factors(prim(A), A)
-    return (q[..., :0, :0] if mode == "r" else q), r
+    return (zeros(0, dtype=A.dtype, device=A.device) if mode == "r" else q), r

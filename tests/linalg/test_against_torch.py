@@ -1,0 +1,152 @@
+"""wl.linalg against torch.linalg in float64 where the op-spec table (tests/ops/specs/
+linalg_decompositions.py) does not reach: how norm chooses between vector and matrix norms,
+the factorisations' modes and shapes, singular and negative determinants, the upper triangle of
+eigh, rank-deficient pseudo-inverses and least squares, and the Tensor methods' older
+signatures."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import wonderland as wl
+
+L = wl.linalg
+RNG = np.random.default_rng(0)
+
+
+def _pair(*shape):
+    a = RNG.standard_normal(shape)
+    return wl.tensor(a), torch.tensor(a)
+
+
+def _close(ours, theirs, **kw):
+    np.testing.assert_allclose(np.asarray(ours), theirs.detach().numpy(), rtol=1e-10,
+                               atol=1e-12, **kw)
+    assert np.asarray(ours).shape == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("shape, kwargs", [
+    ((5,), {}), ((3, 4), {}), ((2, 3, 4), {}), ((3, 4), {"ord": 1}), ((3, 4), {"ord": -1}),
+    ((3, 4), {"ord": math.inf}), ((3, 4), {"ord": 2}), ((3, 4), {"ord": -2}),
+    ((3, 4), {"ord": "fro"}), ((3, 4), {"ord": "nuc"}), ((5,), {"ord": 3}), ((5,), {"ord": 0}),
+    ((2, 3, 4), {"dim": 1}), ((2, 3, 4), {"dim": (0, 2)}), ((2, 3, 4), {"ord": 1, "dim": (2, 1)}),
+    ((2, 3, 4), {"ord": 0.5, "dim": -1, "keepdim": True}),
+    ((2, 3, 4), {"ord": "nuc", "dim": (0, 1), "keepdim": True}),
+])
+def test_norm_picks_the_vector_or_matrix_norm_as_pytorch(shape, kwargs):
+    x, tx = _pair(*shape)
+    _close(L.norm(x, **kwargs), torch.linalg.norm(tx, **kwargs))
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"p": 1}, {"p": 3, "dim": 0}, {"p": "fro", "dim": (0, 1)},
+                                    {"p": 2, "dim": (1, 2), "keepdim": True}, {"p": math.inf},
+                                    {"p": "nuc", "dim": (1, 2)}])
+def test_tensor_norm_is_the_older_torch_norm(kwargs):
+    """Tensor.norm (torch.norm): a number p is a vector norm even over two dims."""
+    x, tx = _pair(2, 3, 4)
+    _close(x.norm(**kwargs), tx.norm(**kwargs))
+
+
+def test_vector_norm_at_zero_has_slope_zero_and_clipping_uses_it():
+    x = wl.zeros(2, 3, dtype=wl.float64, requires_grad=True)
+    (g,) = wl.autograd.grad(L.vector_norm(x, 3), x)
+    assert np.array_equal(np.asarray(g), np.zeros((2, 3)))
+    from wonderland.nn.utils import clip_grad
+
+    assert clip_grad.vector_norm is L.vector_norm  # one p-norm for both
+
+
+def test_vector_norm_in_float16_sums_in_float32_as_pytorch():
+    a = RNG.uniform(200, 300, (64,)).astype(np.float16)  # squares sum past float16's 65504
+    ours = L.vector_norm(wl.tensor(a))
+    theirs = torch.linalg.vector_norm(torch.tensor(a))
+    assert ours.dtype == wl.float16
+    np.testing.assert_allclose(float(ours), float(theirs), rtol=1e-3)
+
+
+def test_vector_norm_dtype_argument():
+    x, tx = _pair(3, 4)
+    x, tx = x.float(), tx.float()
+    _close(L.vector_norm(x, dtype=wl.float64), torch.linalg.vector_norm(tx, dtype=torch.float64))
+
+
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
+def test_qr_modes_as_pytorch(mode, shape):
+    a, ta = _pair(*shape)
+    q, r = L.qr(a, mode=mode)
+    tq, tr = torch.linalg.qr(ta, mode=mode)
+    _close(q, tq)
+    _close(r, tr)
+
+
+@pytest.mark.parametrize("full", [True, False])
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
+def test_svd_shapes_and_reconstruction(full, shape):
+    a, ta = _pair(*shape)
+    u, s, vh = L.svd(a, full_matrices=full)
+    tu, ts, tvh = torch.linalg.svd(ta, full_matrices=full)
+    assert (u.shape, s.shape, vh.shape) == (tuple(tu.shape), tuple(ts.shape), tuple(tvh.shape))
+    _close(s, ts)
+    k = s.shape[-1]
+    _close(u[..., :k] @ (s.unsqueeze(-1) * vh[..., :k, :]), ta)
+
+
+def test_tensor_svd_and_qr_keep_the_older_signatures():
+    a, ta = _pair(4, 3)
+    u, s, v = a.svd()
+    tu, ts, tv = ta.svd()
+    _close(u @ v.mT, tu @ tv.mT)  # V, not Vh
+    _close(s, ts)
+    q, r = a.qr(some=False)
+    tq, tr = torch.linalg.qr(ta, "complete")  # = ta.qr(some=False), which warns it is old
+    _close(q, tq)
+    _close(r, tr)
+
+
+def test_determinants_of_singular_and_negative_matrices():
+    singular = torch.tensor([[1.0, 2.0], [2.0, 4.0]], dtype=torch.float64)
+    sign, logabs = L.slogdet(wl.tensor(singular.numpy()))
+    tsign, tlogabs = torch.linalg.slogdet(singular)
+    _close(sign, tsign)
+    _close(logabs, tlogabs)
+    _close(L.det(wl.tensor(singular.numpy())), torch.linalg.det(singular))
+    flipped = -torch.eye(3, dtype=torch.float64)
+    _close(wl.logdet(wl.tensor(flipped.numpy())), torch.logdet(flipped))
+    _close(L.det(wl.tensor(flipped.numpy())), torch.linalg.det(flipped))
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+def test_eigh_reads_one_triangle_as_pytorch(uplo):
+    a, ta = _pair(4, 4)  # not symmetric: only the named triangle counts
+    _close(L.eigvalsh(a, UPLO=uplo), torch.linalg.eigvalsh(ta, UPLO=uplo))
+    values, vectors = L.eigh(a, UPLO=uplo)
+    tvalues, tvectors = torch.linalg.eigh(ta, UPLO=uplo)
+    _close(vectors * vectors[..., :1, :], tvectors * tvectors[..., :1, :])
+
+
+def test_pinv_and_lstsq_of_a_rank_deficient_matrix():
+    a = RNG.standard_normal((5, 3))
+    a[:, 2] = a[:, 0] + a[:, 1]
+    b = RNG.standard_normal((5, 2))
+    _close(L.pinv(wl.tensor(a)), torch.linalg.pinv(torch.tensor(a)))
+    ours = L.lstsq(wl.tensor(a), wl.tensor(b))
+    theirs = torch.linalg.lstsq(torch.tensor(a), torch.tensor(b), driver="gelsd")
+    _close(ours.solution, theirs.solution)
+    assert int(ours.rank) == int(theirs.rank) == 2
+
+
+def test_batched_decompositions_under_vmap_match_a_loop():
+    from wonderland.autodiff.vmap import vmap
+
+    a = RNG.standard_normal((3, 4, 4)) + 4 * np.eye(4)
+    f = lambda m: L.inv(m) + L.matrix_exp(m / 4) + L.pinv(m)  # noqa: E731
+    batched = vmap(f)(wl.tensor(a))
+    looped = np.stack([np.asarray(f(wl.tensor(m))) for m in a])
+    np.testing.assert_allclose(np.asarray(batched), looped, rtol=1e-12, atol=1e-12)
+
+
+def test_public_names():
+    assert wl.linalg.__name__ == "wonderland.linalg" and "linalg" in wl.__all__
+    assert wl.logdet is wl.linalg.logdet and "logdet" in wl.__all__
