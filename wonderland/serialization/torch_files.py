@@ -147,16 +147,13 @@ class _Unpickler(pickle.Unpickler):
                              else None)
 
 
-def _wl_dtype(name: Any) -> dt.DType | None:
-    return next((d for d in dt.ALL if d.name == name), None)
-
-
-def _np_dtype(name: Any, file: str) -> np.dtype:
-    found = _wl_dtype(name)
+def _dtype(name: Any) -> dt.DType:
+    """wonderland's dtype of torch's name for it."""
+    found = next((d for d in dt.ALL if d.name == name), None)
     if found is None:
-        raise _UnsupportedError(f"load: {file} holds a torch.{name} tensor, a dtype wonderland "
-                                f"does not have (it has {', '.join(d.name for d in dt.ALL)})")
-    return found.np_dtype
+        raise _UnsupportedError(f"it holds torch.{name}, a dtype wonderland does not "
+                                f"have (it has {', '.join(d.name for d in dt.ALL)})")
+    return found
 
 
 def _array(record: _Record, data: dict, file: str, byteorder: str) -> tuple[np.ndarray, Any]:
@@ -168,7 +165,7 @@ def _array(record: _Record, data: dict, file: str, byteorder: str) -> tuple[np.n
             and all(type(n) is int and n >= 0 for n in size + stride)):
         raise CorruptFileError(f"load: cannot read {file}: a tensor record is ill-formed")
     name = storage.dtype or (record.dtype.name if isinstance(record.dtype, _TorchDType) else "?")
-    dtype = _np_dtype(name, file).newbyteorder("<" if byteorder == "little" else ">")
+    dtype = _dtype(name).np_dtype.newbyteorder("<" if byteorder == "little" else ">")
     raw = data.get(storage.key if storage.view is None else storage.view[0])
     if not isinstance(raw, np.ndarray) or raw.size % dtype.itemsize:
         raise CorruptFileError(f"load: cannot read {file}: storage {storage.key!r} is missing "
@@ -196,7 +193,7 @@ def _finish(obj: Any, make: Callable, file: str, made: dict) -> Any:
     if type(obj) in (bool, int, float, complex, str, bytes, bytearray, type(None), Device):
         return obj
     if isinstance(obj, _TorchDType):
-        return _wl_dtype(obj.name) or f"torch.{obj.name}"
+        return _dtype(obj.name)
     if id(obj) in made:  # a list or dict reached again (the pickle may build cycles)
         return made[id(obj)]
     made[id(obj)] = obj
@@ -214,9 +211,9 @@ def _finish(obj: Any, make: Callable, file: str, made: dict) -> Any:
                            f"{type(obj).__name__}, which is not a tensor or plain data")
 
 
-def _plain(f) -> Any:
-    """One pickle with no globals and no storages (the legacy format's preamble)."""
-    return _Unpickler(f, "the file", None).load()
+def _plain(f, file: str) -> Any:
+    """One pickle with no storages (the legacy format's preamble and storage list)."""
+    return _Unpickler(f, file, None).load()
 
 
 def _unpickle_zip(raw: bytes, file: str) -> tuple[Any, dict, str]:
@@ -243,8 +240,8 @@ def _unpickle_zip(raw: bytes, file: str) -> tuple[Any, dict, str]:
 def _unpickle_legacy(raw: bytes, file: str) -> tuple[Any, dict, str]:
     """The same for the format before torch 1.6: pickles, then the storages' bytes in a row."""
     f = io.BytesIO(raw)
-    _plain(f), _plain(f)  # the magic number and the protocol version
-    info = _plain(f)
+    _plain(f, file), _plain(f, file)  # the magic number and the protocol version
+    info = _plain(f, file)
     byteorder = "little" if not isinstance(info, dict) or info.get("little_endian", True) else "big"
     dtypes: dict = {}
 
@@ -257,8 +254,8 @@ def _unpickle_legacy(raw: bytes, file: str) -> tuple[Any, dict, str]:
 
     obj = _Unpickler(f, file, storage).load()
     data: dict = {}
-    for key in _plain(f):  # then each storage: its element count (8 bytes), its bytes
-        itemsize = _np_dtype(dtypes[key], file).itemsize if dtypes.get(key) else 1
+    for key in _plain(f, file):  # then each storage: its element count (8 bytes), its bytes
+        itemsize = _dtype(dtypes[key]).np_dtype.itemsize if dtypes.get(key) else 1
         count = int.from_bytes(f.read(8), byteorder)
         data[key] = np.frombuffer(f.read(count * itemsize), np.uint8)
     return obj, data, byteorder
@@ -276,8 +273,10 @@ def load_torch(raw: bytes, file: str, place: Callable) -> Any:
             return place(values, bool(record.requires_grad), location)
 
         return _finish(obj, make, file, {})
-    except (UnsafeFileError, _UnsupportedError, CorruptFileError):
+    except (UnsafeFileError, CorruptFileError):
         raise
+    except _UnsupportedError as e:
+        raise TypeError(f"load: cannot read {file}: {e}") from None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, KeyError, IndexError,
             AttributeError, zipfile.BadZipFile) as e:  # what a damaged or forged file gives
         raise CorruptFileError(f"load: cannot read {file}: it is not a sound torch.save file "
