@@ -1,6 +1,6 @@
 """wl.amp.autocast (also wl.autocast): PyTorch's mixed-precision context, as a context manager or
-a decorator. The state it sets is read by the ops (wonderland/core/autocast.py); what it does on
-the CPU is written there."""
+a decorator. It sets the state in core/autocast.py; ops/autocast.py says what the ops do under
+it."""
 from __future__ import annotations
 
 import functools

@@ -1,10 +1,9 @@
-"""The autocast state, per device type, that wl.amp.autocast sets and the ops read.
-
-On the CPU, as in PyTorch's CPU autocast, the matmul-like ops (matmul, mm, bmm, linear/affine,
-conv) cast their float32 inputs to the autocast dtype (bfloat16 by default) and return that
-dtype; float64 inputs and every other op are left alone (their results promote as usual)."""
+"""The autocast state, per device type, that wl.amp.autocast sets and the ops read
+(ops/autocast.py says what each op does under it). The state is the process's (PyTorch keeps
+one a thread)."""
 from __future__ import annotations
 
+from ..backend import available
 from . import dtype as dt
 
 _DEFAULTS = {"cpu": dt.bfloat16, "cuda": dt.float16}
@@ -13,12 +12,13 @@ _on = False  # whether any device type has autocast on: the ops' only cost when 
 
 
 def default_dtype(device_type: str) -> dt.DType:
+    """PyTorch's: bfloat16 on the CPU, float16 on GPUs."""
     return _DEFAULTS.get(device_type, dt.float16)
 
 
 def available_types() -> list[str]:
-    from ..backend import available
-
+    """The device types with a backend here: autocast and GradScaler disable themselves on the
+    others, as PyTorch's do without CUDA."""
     return ["cpu", *available()]
 
 
