@@ -1,6 +1,8 @@
 """Values where a naive formula gives a silent wrong answer, checked against PyTorch: integer
 division by zero, slopes at a constant input or a zero vector, binary cross-entropy at clamped
 probabilities, and normalising a constant row of huge values."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -119,3 +121,13 @@ def test_standardize_kernel_centres_constant_rows_to_zero(dtype):
     g = np.ones_like(x)
     grad = row_kernels.standardize_grad(StandardizeGrad((1,), 1e-5), g, y, x)
     np.testing.assert_array_equal(grad, np.zeros_like(x))  # the slope of a constant shift is 0
+
+
+@pytest.mark.parametrize("name", ["log", "log1p", "sqrt", "rsqrt"])
+def test_functions_outside_their_domain_give_ieee_values_without_warnings(name):
+    values = [0.0, -1.0, -2.0, 4.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # PyTorch says nothing; neither do we
+        ours = getattr(wl, name)(wl.tensor(values, dtype=wl.float64)).numpy()
+    theirs = getattr(torch, name)(torch.tensor(values, dtype=torch.float64)).numpy()
+    np.testing.assert_array_equal(ours, theirs)

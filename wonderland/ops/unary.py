@@ -59,7 +59,8 @@ class Log(Primitive):
     batch = batch_unary
 
     def forward(self, xp, x):
-        return xp.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: no warning
+            return xp.log(x)
 
     def vjp(self, g, y, x):
         return (g / x,)
@@ -75,7 +76,8 @@ class Log1p(Primitive):
     batch = batch_unary
 
     def forward(self, xp, x):
-        return xp.log1p(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: no warning
+            return xp.log1p(x)
 
     def vjp(self, g, y, x):
         return (g / (x + 1),)
@@ -107,7 +109,8 @@ class Sqrt(Primitive):
     batch = batch_unary
 
     def forward(self, xp, x):
-        return xp.sqrt(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: no warning
+            return xp.sqrt(x)
 
     def vjp(self, g, y, x):
         return (g / (2 * y),)
@@ -124,7 +127,8 @@ class Rsqrt(Primitive):
 
     @float32_inside
     def forward(self, xp, x):
-        return 1 / xp.sqrt(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # as PyTorch: no warning
+            return 1 / xp.sqrt(x)
 
     def vjp(self, g, y, x):
         return (g * y * y * y * -0.5,)
