@@ -107,6 +107,26 @@ def test_a_training_checkpoint_round_trips_with_its_exact_types(tmp_path, route)
     assert got["shared"][0] is got["shared"][1]  # a tensor saved twice comes back once
 
 
+def test_training_resumed_from_a_checkpoint_continues_exactly():
+    def step(model, optimizer):
+        optimizer.zero_grad()
+        (model(wl.arange(6.0).reshape(2, 3)) ** 2).sum().backward()
+        optimizer.step()
+
+    model = nn.Linear(3, 2)
+    optimizer = wl.optim.Adam(model.parameters(), lr=0.1)
+    step(model, optimizer)
+    checkpoint = _through_bytes({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                 "step": 1})
+    again = nn.Linear(3, 2)
+    again_optimizer = wl.optim.Adam(again.parameters(), lr=0.1)
+    again.load_state_dict(checkpoint["model"])
+    again_optimizer.load_state_dict(checkpoint["optimizer"])
+    for m, o in ((model, optimizer), (again, again_optimizer)):
+        step(m, o)
+    _same(again.state_dict(), model.state_dict())
+
+
 def test_single_values_and_plain_dicts_round_trip():
     for obj in (wl.arange(3), 5, None, "text", (1, [2.5]), OrderedDict(b=1, a=2), {2: "two"}):
         _same(_through_bytes(obj), obj)
