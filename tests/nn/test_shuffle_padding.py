@@ -79,3 +79,19 @@ def test_padding_layers_check_the_rank_and_amounts():
         nn.ZeroPad2d((1, 2))
     with pytest.raises(ValueError, match="reflect padding"):
         nn.ReflectionPad1d(3)(wl.tensor(np.zeros((2, 3))))
+
+
+def test_pad_takes_torchs_default_value_none_as_zero():
+    x = RNG.standard_normal((2, 3))
+    ours = F.pad(wl.tensor(x), (1, 2), value=None).numpy()
+    np.testing.assert_array_equal(ours, TF.pad(torch.tensor(x), (1, 2), value=None).numpy())
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_pad_refuses_a_value_with_the_non_constant_modes_as_torch(mode):
+    with pytest.raises(RuntimeError, match=f"Padding mode \"{mode}\" doesn't take in value"):
+        TF.pad(torch.ones(1, 2, 3), (1, 1), mode=mode, value=2.0)
+    with pytest.raises(ValueError, match=f"pad: padding mode '{mode}' doesn't take a value "
+                                         r"argument \(got 2.0\)"):
+        F.pad(wl.ones(1, 2, 3), (1, 1), mode=mode, value=2.0)
+    assert F.pad(wl.ones(1, 2, 3), (1, 1), mode=mode).shape == (1, 2, 5)

@@ -37,11 +37,16 @@ def _source_index(n: int, lo: int, hi: int, mode: str) -> np.ndarray:
     return j % n
 
 
-def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad (or, with negative amounts, crop) the trailing dimensions of x."""
+def pad(x: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad (or, with negative amounts, crop) the trailing dimensions of x; `value` (constant
+    mode only, None meaning 0, as in PyTorch) fills the border."""
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
                          f"got {mode!r}")
+    if value is not None and mode != "constant":
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take a value argument "
+                         f"(got {value})")
+    value = 0.0 if value is None else value
     pairs = _pairs(x, pad)
     for d, ((lo, hi), n) in enumerate(zip(pairs, x.shape)):
         if max(-lo, 0) + max(-hi, 0) > n:

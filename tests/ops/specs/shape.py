@@ -18,7 +18,7 @@ def joined(cat, pieces, dim=0):
     return cat([p * (i + 1) for i, p in enumerate(pieces)][::-1], dim)
 
 
-def np_pad(x, widths, mode="constant", value=0.0):
+def np_pad(x, widths, mode="constant", value=None):
     """NumPy reference for PyTorch-style pads (pairs from the last dimension backwards).
     Negative amounts crop: before padding for constant and circular, after padding for
     reflect and replicate (whose sources are the uncropped elements, as in PyTorch)."""
@@ -28,7 +28,7 @@ def np_pad(x, widths, mode="constant", value=0.0):
     grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
     modes = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
              "circular": "wrap"}
-    kw = {"constant_values": value} if mode == "constant" else {}
+    kw = {"constant_values": value or 0.0} if mode == "constant" else {}
     if mode in ("reflect", "replicate"):
         x = np.pad(x, grow, mode=modes[mode])
         return x[tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(pairs, x.shape))]
@@ -37,9 +37,10 @@ def np_pad(x, widths, mode="constant", value=0.0):
 
 
 def pad_row(name, prims, shape, widths, mode="constant", value=0.0):
+    value = value if mode == "constant" else None  # the other modes take none, as in torch
     return spec(name, prims, lambda x: wl.pad(x, widths, mode, value), [real(*shape)],
                 lambda x: np_pad(x, widths, mode, value),
-                lambda x: F.pad(x, widths, mode, value if mode == "constant" else None))
+                lambda x: F.pad(x, widths, mode, value))
 
 
 def strided_view(x, size, stride, offset=0):

@@ -26,8 +26,8 @@ class _PadNd(Module):
             raise ValueError(f"{name}: padding must be an int or {n} ints, got {padding!r}")
         self.padding = amounts
 
-    def _value(self) -> float:
-        return 0.0
+    def _value(self) -> float | None:
+        return None  # the non-constant modes take none
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         nd = self.nd
