@@ -6,6 +6,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator
 
 from ..core.device import cuda_device
+from ..core.dtype import DType
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
 from .parameter import Parameter
@@ -212,7 +213,10 @@ class Module:
         return self
 
     def to(self, device=None, dtype=None) -> Module:
-        """Move (and/or cast floating point) parameters and buffers, in place."""
+        """Move (and/or cast floating point) parameters and buffers, in place; module.to(dtype)
+        casts as module.to(dtype=dtype) does, leaving integer buffers alone (PyTorch's)."""
+        if isinstance(device, DType) and dtype is None:
+            device, dtype = None, device
         with no_grad():
             for m in self.modules():
                 for table in (m._parameters, m._buffers):
@@ -243,6 +247,16 @@ class Module:
         from ..core import dtype as dt
 
         return self.to(dtype=dt.float64)
+
+    def half(self) -> Module:
+        from ..core import dtype as dt
+
+        return self.to(dtype=dt.float16)
+
+    def bfloat16(self) -> Module:
+        from ..core import dtype as dt
+
+        return self.to(dtype=dt.bfloat16)
 
     # --- state ------------------------------------------------------------------------------
     def state_dict(self, prefix: str = "") -> OrderedDict:
