@@ -121,3 +121,20 @@ def test_the_portable_device_idiom_runs():
     device = wl.device("cuda" if wl.cuda.is_available() else "cpu")
     model = wl.nn.Linear(3, 2).to(device)
     assert model(wl.ones(4, 3).to(device)).device == device
+
+
+def test_module_to_takes_non_blocking():
+    model = wl.nn.Linear(3, 2).to("cpu", non_blocking=True)
+    assert model.weight.device == wl.device("cpu")
+
+
+def test_float32_matmul_precision_is_recorded_as_in_pytorch():
+    assert wl.get_float32_matmul_precision() == torch.get_float32_matmul_precision() == "highest"
+    try:
+        wl.set_float32_matmul_precision("high")
+        assert wl.get_float32_matmul_precision() == "high"
+        with pytest.warns(UserWarning, match="has no effect"):
+            wl.set_float32_matmul_precision("fastest")
+        assert wl.get_float32_matmul_precision() == "high"
+    finally:
+        wl.set_float32_matmul_precision("highest")

@@ -17,6 +17,7 @@ from . import (
     tune,
 )
 from .amp import autocast
+from .backends import get_float32_matmul_precision, set_float32_matmul_precision
 from .core.device import Device, as_device
 from .core.dtype import (
     DType,
@@ -63,6 +64,7 @@ del _internal
 __all__ = [
     "autograd", "backend", "data", "func", "nn", "ops", "optim", "train", "tune",
     "accelerator", "amp", "backends", "cuda", "autocast",
+    "get_float32_matmul_precision", "set_float32_matmul_precision",
     "Tensor", "is_tensor", "Device", "device", "as_device",
     "DType", "bool", "bool_", "uint8", "int8", "int16", "int32", "int", "int64", "long",
     "float16", "half", "bfloat16", "float32", "float", "float64", "double",

@@ -212,9 +212,10 @@ class Module:
         fn(self)
         return self
 
-    def to(self, device=None, dtype=None) -> Module:
+    def to(self, device=None, dtype=None, non_blocking: bool = False) -> Module:
         """Move (and/or cast floating point) parameters and buffers, in place; module.to(dtype)
-        casts as module.to(dtype=dtype) does, leaving integer buffers alone (PyTorch's)."""
+        casts as module.to(dtype=dtype) does, leaving integer buffers alone (PyTorch's).
+        non_blocking is accepted and has no effect: every copy here is synchronous."""
         if isinstance(device, DType) and dtype is None:
             device, dtype = None, device
         with no_grad():
