@@ -2,6 +2,7 @@
 in the parameters (d/dscale of loc + eps scale is eps), sample is not; seeds repeat draws."""
 import numpy as np
 import pytest
+from scipy import special
 
 import wonderland as wl
 
@@ -17,6 +18,9 @@ MOMENTS = {
     "independent": lambda: D.Independent(D.Normal(wl.tensor([[1.0, -1.0]]),
                                                   wl.tensor([[2.0, 0.5]])), 1),
     "lognormal": lambda: D.LogNormal(wl.tensor([0.0, 1.0]), wl.tensor([0.25, 0.5])),
+    "gamma": lambda: D.Gamma(wl.tensor([0.5, 3.0]), wl.tensor([1.0, 2.0])),
+    "beta": lambda: D.Beta(wl.tensor([0.5, 3.0]), wl.tensor([2.0, 1.5])),
+    "dirichlet": lambda: D.Dirichlet(wl.tensor([0.5, 3.0, 1.0])),
     "mvn": lambda: D.MultivariateNormal(wl.tensor([1.0, -2.0]), wl.tensor([[2.0, 0.6],
                                                                           [0.6, 0.5]])),
 }
@@ -88,3 +92,33 @@ def test_seed_repeats_draws(name):
     first = d.sample((4,)).numpy()
     wl.manual_seed(11)
     np.testing.assert_array_equal(d.sample((4,)).numpy(), first)
+
+
+@pytest.mark.parametrize("a", [0.3, 1.0, 4.5])
+def test_gamma_rsample_slope_keeps_the_cdf_fixed(a):
+    """dz/da of each draw equals the slope of the inverse CDF at the draw's quantile."""
+    conc = wl.tensor(np.full(50, a), dtype=wl.float64, requires_grad=True)
+    wl.manual_seed(4)
+    z = D.Gamma(conc, 1.0).rsample()
+    z.sum().backward()
+    u = special.gammainc(a, z.detach().numpy())
+    h = 1e-6
+    expected = (special.gammaincinv(a + h, u) - special.gammaincinv(a - h, u)) / (2 * h)
+    np.testing.assert_allclose(conc.grad.numpy(), expected, rtol=1e-5, atol=1e-12)
+
+
+@pytest.mark.parametrize("make, mean", [
+    (lambda c: D.Gamma(c, 2.0), lambda c: c / 2.0),
+    (lambda c: D.Beta(c, 2.0), lambda c: c / (c + 2.0)),
+    (lambda c: D.Dirichlet(wl.stack([c, c * 0 + 2.0], -1)), lambda c: c / (c + 2.0)),
+])
+def test_rsample_slope_of_the_mean(make, mean):
+    """The average slope of many draws is the slope of the mean (d E[x] / dc)."""
+    c = wl.tensor(1.5, dtype=wl.float64, requires_grad=True)
+    wl.manual_seed(5)
+    draws = make(c).rsample((40000,))
+    first = draws if draws.ndim == 1 else draws[..., 0]
+    first.mean().backward()
+    h = 1e-6
+    slope = (mean(1.5 + h) - mean(1.5 - h)) / (2 * h)
+    assert c.grad.item() == pytest.approx(slope, rel=0.05)

@@ -45,6 +45,16 @@ BAD = {
     "lognormal_scale": (lambda lib: lib.distributions.LogNormal(0.0, -1.0), "parameter scale"),
     "lognormal_value": (lambda lib: lib.distributions.LogNormal(0.0, 1.0).log_prob(
         lib.tensor(-1.0)), "support"),
+    "gamma_rate": (lambda lib: lib.distributions.Gamma(1.0, lib.tensor([0.0])),
+                   r"parameter rate .*Gamma"),
+    "beta_concentration": (lambda lib: lib.distributions.Beta(lib.tensor([-1.0]), 1.0),
+                           r"parameter concentration"),
+    "dirichlet_concentration": (lambda lib: lib.distributions.Dirichlet(
+        lib.tensor([1.0, -1.0])), r"parameter concentration .*Dirichlet"),
+    "dirichlet_value": (lambda lib: lib.distributions.Dirichlet(lib.ones(2)).log_prob(
+        lib.tensor([0.3, 0.3])), "support"),
+    "beta_value": (lambda lib: lib.distributions.Beta(1.0, 1.0).log_prob(lib.tensor(1.5)),
+                   "support"),
 }
 
 
@@ -80,3 +90,8 @@ def test_expand_keeps_the_validation_setting():
     strict = wl.distributions.Normal(0.0, 1.0).expand((3,))
     with pytest.raises(ValueError, match="broadcastable"):
         strict.log_prob(wl.zeros(2))
+
+
+def test_beta_names_its_own_parameter():
+    with pytest.raises(ValueError, match=r"parameter concentration1 .*Beta"):
+        wl.distributions.Beta(wl.tensor([-1.0]), 1.0)

@@ -2,8 +2,11 @@
 log_prob, entropy, moments, cdf/icdf), transforms, and kl_divergence with its registry."""
 from . import constraints, transforms
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution
+from .gamma import Gamma
 from .independent import Independent
 from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
@@ -20,7 +23,8 @@ from .transforms import (
 from .uniform import Uniform
 
 __all__ = [
-    "constraints", "transforms", "Distribution", "Bernoulli", "Categorical", "Independent",
+    "constraints", "transforms", "Distribution", "Bernoulli", "Beta", "Categorical",
+    "Dirichlet", "Gamma", "Independent",
     "LogNormal", "MultivariateNormal", "Normal", "TransformedDistribution", "Uniform",
     "AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform", "TanhTransform",
     "Transform",
