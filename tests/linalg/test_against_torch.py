@@ -150,3 +150,17 @@ def test_batched_decompositions_under_vmap_match_a_loop():
 def test_public_names():
     assert wl.linalg.__name__ == "wonderland.linalg" and "linalg" in wl.__all__
     assert wl.logdet is wl.linalg.logdet and "logdet" in wl.__all__
+
+
+def test_torch_namespace_functions():
+    """torch.det, torch.inverse, torch.cholesky, torch.svd, torch.qr, torch.norm as wl.*"""
+    a, ta = _pair(3, 3)
+    spd, tspd = a @ a.mT + 3 * wl.eye(3, dtype=wl.float64), ta @ ta.mT + 3 * torch.eye(3)
+    _close(wl.det(a), torch.det(ta))
+    _close(wl.inverse(a), torch.inverse(ta))
+    _close(wl.cholesky(spd), torch.linalg.cholesky(tspd))  # = torch.cholesky, which warns
+    u, s, v = wl.svd(a)
+    tu, ts, tv = torch.svd(ta)
+    _close(u @ v.mT, tu @ tv.mT)
+    _close(wl.qr(a)[1], torch.linalg.qr(ta)[1])  # = torch.qr, which warns
+    _close(wl.norm(a, p=1, dim=1), torch.norm(ta, p=1, dim=1))
