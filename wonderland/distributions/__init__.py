@@ -1,6 +1,6 @@
 """wl.distributions: probability distributions with PyTorch's interface (sample, rsample,
 log_prob, entropy, moments, cdf/icdf), transforms, and kl_divergence with its registry."""
-from . import constraints, transforms
+from . import constraints, kl, transforms
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .categorical import Categorical
@@ -8,6 +8,7 @@ from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .gamma import Gamma
 from .independent import Independent
+from .kl import kl_divergence, register_kl
 from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -27,5 +28,5 @@ __all__ = [
     "Dirichlet", "Gamma", "Independent",
     "LogNormal", "MultivariateNormal", "Normal", "TransformedDistribution", "Uniform",
     "AffineTransform", "ComposeTransform", "ExpTransform", "SigmoidTransform", "TanhTransform",
-    "Transform",
+    "Transform", "kl", "kl_divergence", "register_kl",
 ]
