@@ -33,8 +33,19 @@ class Tensor:
     __array_priority__ = 1000  # so numpy_array * tensor calls Tensor.__rmul__
     _vlevel = None  # the vmap level of a BatchedTensor (core/batching.py); None for the rest
 
-    def __init__(self, data, dtype=None, device=None, requires_grad: bool = False):
-        Tensor._init(self, _to_array(data, dtype), as_device(device))
+    def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False):
+        """Tensor(data) holds a copy of data (as wl.tensor); PyTorch's legacy Tensor(d0, d1, ...)
+        with two or more sizes, and Tensor(), make zeros of that shape (PyTorch leaves them
+        uninitialised) in the default float dtype. One integer stays data: Tensor(5) is 5."""
+        if len(args) != 1 and all(_is_size(a) for a in args):
+            float_dtype = dt.as_dtype(dt.get_default_dtype() if dtype is None else dtype)
+            array = np.zeros(args or (0,), dtype=float_dtype.np_dtype)
+        else:
+            given = [dtype, device, requires_grad]
+            given[:len(args) - 1] = args[1:]  # the older positional dtype, device, requires_grad
+            dtype, device, requires_grad = given
+            array = _to_array(args[0], dtype)
+        Tensor._init(self, array, as_device(device))
         if requires_grad:
             self.requires_grad = True
 
@@ -114,6 +125,15 @@ class Tensor:
 
     def __int__(self) -> int:
         return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (f"{loss:.3f}"); any other tensor takes only an
+        empty spec (f"{t}"), as in PyTorch, whose message this is."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
@@ -287,6 +307,10 @@ def _to_array(data, dtype=None) -> np.ndarray:
                         f"({type(data).__name__}); expected numbers")
     dt.from_numpy(want)  # rejects NumPy dtypes with no wonderland equivalent (e.g. uint32)
     return np.array(arr, dtype=want)
+
+
+def _is_size(a) -> bool:
+    return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
 
 
 def _has_tensors(seq) -> bool:

@@ -1,5 +1,5 @@
 """The primitives, one class each with forward, vjp and jvp, and the public functions on them."""
-from . import methods
+from . import extra_methods, methods
 from .binary import add, div, maximum, minimum, mul, pow, square, sub, where
 from .compare import (
                       allclose,
@@ -43,6 +43,21 @@ from .creation import (
 )
 from .device import to_device
 from .einsum import einsum
+from .extra_math import (
+                      acos,
+                      arccos,
+                      arcsin,
+                      arctan,
+                      arctan2,
+                      asin,
+                      atan,
+                      atan2,
+                      cosh,
+                      exp2,
+                      log2,
+                      log10,
+                      sinh,
+)
 from .index import (
                       gather,
                       getitem,
@@ -70,7 +85,23 @@ from .join import (
                       unbind,
 )
 from .matmul import bmm, dot, matmul, mm, outer
+from .matrices import diag, hstack, kron, meshgrid, ravel, row_stack, trace, vstack
 from .pad import pad
+from .pointwise import (
+                      addmm,
+                      baddbmm,
+                      float_power,
+                      fmod,
+                      frac,
+                      hypot,
+                      isclose,
+                      lerp,
+                      log_softmax,
+                      logaddexp,
+                      nan_to_num,
+                      reciprocal,
+                      softmax,
+)
 from .reduce import (
                       all,
                       amax,
@@ -91,6 +122,15 @@ from .reduce import (
 )
 from .rounding import ceil, floor, floor_divide, remainder, round, trunc
 from .sampling import bernoulli, multinomial, normal, poisson
+from .selection import (
+                      argwhere,
+                      index_add,
+                      index_fill,
+                      masked_select,
+                      nonzero,
+                      scatter,
+                      scatter_reduce,
+)
 from .shape import (
                       broadcast_tensors,
                       broadcast_to,
@@ -108,7 +148,37 @@ from .shape import (
 )
 from .sort import argsort, sort, topk
 from .special import digamma, erfinv, lgamma, polygamma
+from .statistics import (
+                      bincount,
+                      cdist,
+                      cummax,
+                      cummin,
+                      cumprod,
+                      diff,
+                      dist,
+                      histc,
+                      kthvalue,
+                      median,
+                      mode,
+                      nanmean,
+                      nansum,
+                      quantile,
+                      std_mean,
+                      unique,
+                      var_mean,
+)
 from .strided import as_strided, unfold
+from .tensor_api import (
+                      BoolTensor,
+                      ByteTensor,
+                      CharTensor,
+                      DoubleTensor,
+                      FloatTensor,
+                      HalfTensor,
+                      IntTensor,
+                      LongTensor,
+                      ShortTensor,
+)
 from .unary import (
                       abs,
                       cast,
@@ -132,6 +202,7 @@ from .unary import (
 )
 
 methods.install()
+extra_methods.install()
 
 # the tensor functions (wl.exp, wl.cat ...); the primitive classes stay in their modules
 __all__ = [
@@ -151,5 +222,15 @@ __all__ = [
     "tensor", "tile", "to_device", "topk", "transpose", "tril", "triu", "trunc", "unbind",
     "unflatten", "unfold", "unsqueeze", "var", "view", "where", "zeros", "zeros_like",
     "digamma", "erfinv", "lgamma", "polygamma",  # special functions (special.py)
+    # extra_math, pointwise, statistics, selection, matrices, tensor_api
+    "acos", "arccos", "arcsin", "arctan", "arctan2", "asin", "atan", "atan2", "cosh", "exp2",
+    "log2", "log10", "sinh", "addmm", "baddbmm", "float_power", "fmod", "frac", "hypot",
+    "isclose", "lerp", "log_softmax", "logaddexp", "nan_to_num", "reciprocal", "softmax",
+    "bincount", "cdist", "cummax", "cummin", "cumprod", "diff", "dist", "histc", "kthvalue",
+    "median", "mode", "nanmean", "nansum", "quantile", "std_mean", "unique", "var_mean",
+    "argwhere", "index_add", "index_fill", "masked_select", "nonzero", "scatter",
+    "scatter_reduce", "diag", "hstack", "kron", "meshgrid", "ravel", "row_stack", "trace",
+    "vstack", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
+    "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
     "bernoulli", "multinomial", "normal", "poisson",  # sampling.py
 ]

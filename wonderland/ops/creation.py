@@ -13,8 +13,13 @@ from ..core.random import Generator, get_generator
 from ..core.tensor import Tensor, _to_array
 
 
-def _shape(size) -> tuple[int, ...]:
-    """Sizes given as varargs or as one tuple/list; each must be a non-negative integer."""
+def _shape(size, keyword=None) -> tuple[int, ...]:
+    """Sizes given as varargs, as one tuple/list, or as the keyword size= (`keyword`); each
+    must be a non-negative integer."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"sizes given twice: {tuple(size)} and size={keyword}")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     try:
@@ -87,16 +92,16 @@ def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False)
                           dtype=d.np_dtype), device, requires_grad)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _place(np.zeros(_shape(size), dtype=_float(dtype)), device, requires_grad)
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place(np.zeros(_shape(sizes, size), dtype=_float(dtype)), device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _place(np.ones(_shape(size), dtype=_float(dtype)), device, requires_grad)
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place(np.ones(_shape(sizes, size), dtype=_float(dtype)), device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    return _place(np.empty(_shape(size), dtype=_float(dtype)), device, requires_grad)
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    return _place(np.empty(_shape(sizes, size), dtype=_float(dtype)), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None,
@@ -132,19 +137,19 @@ def linspace(start: float, end: float, steps: int, dtype=None, device=None,
     return _place(np.linspace(start, end, steps).astype(_float(dtype)), device, requires_grad)
 
 
-def rand(*size, generator: Generator | None = None, dtype=None, device=None,
+def rand(*sizes, size=None, generator: Generator | None = None, dtype=None, device=None,
          requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1)."""
     d = _random_float(dtype, "rand")
-    return _random("rand", _shape(size), lambda s: get_generator(generator).random(s).astype(d),
-                   device, requires_grad)
+    return _random("rand", _shape(sizes, size),
+                   lambda s: get_generator(generator).random(s).astype(d), device, requires_grad)
 
 
-def randn(*size, generator: Generator | None = None, dtype=None, device=None,
+def randn(*sizes, size=None, generator: Generator | None = None, dtype=None, device=None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal."""
     d = _random_float(dtype, "randn")
-    return _random("randn", _shape(size),
+    return _random("randn", _shape(sizes, size),
                    lambda s: get_generator(generator).standard_normal(s).astype(d),
                    device, requires_grad)
 

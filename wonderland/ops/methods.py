@@ -122,7 +122,6 @@ METHODS = {
     "int": _cast_method(dt.int32), "bool": _cast_method(dt.bool_),
     "type_as": lambda self, other: unary.cast(self, other.dtype),
     "clone": lambda self: Alias(copy=True)(self),
-    "contiguous": lambda self: self,
     "bfloat16": _cast_method(dt.bfloat16),
     # devices: cuda() raises, naming what to do, without a GPU backend
     "cuda": lambda self, device=None, non_blocking=False: self.to(cuda_device(device)),

@@ -9,6 +9,7 @@ from . import (
                index,
                linalg,
                linalg_decompositions,
+               more_ops,
                reduce,
                shape,
                sort,
@@ -19,7 +20,8 @@ from . import (
 from .float16 import SPECS as FLOAT16_EXTREMES
 
 FLOAT64_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, linalg, sort, conv,
-                                  transformer, fused, special, linalg_decompositions)
+                                  transformer, fused, special, linalg_decompositions,
+                                  more_ops)
                  for s in family.SPECS]
 FLOAT16_TWINS = [t for t in map(float16_twin, FLOAT64_SPECS) if t is not None]
 ALL_SPECS = FLOAT64_SPECS + FLOAT16_TWINS + FLOAT16_EXTREMES
