@@ -45,9 +45,10 @@ def _same(ours, expected, where="obj"):
     kind = tuple if isinstance(expected, torch.Size) else type(expected)
     assert type(ours) is kind, f"{where}: {type(ours).__name__}, not {kind.__name__}"
     if isinstance(expected, dict):
-        assert list(ours) == list(expected), where
-        for k in expected:
-            _same(ours[k], expected[k], f"{where}[{k!r}]")
+        keys = [getattr(wl, str(k)[6:]) if isinstance(k, torch.dtype) else k for k in expected]
+        assert list(ours) == keys, where
+        for k, key in zip(expected, keys):
+            _same(ours[key], expected[k], f"{where}[{k!r}]")
     elif isinstance(expected, (list, tuple)):
         assert len(ours) == len(expected), where
         for i, (a, b) in enumerate(zip(ours, expected)):
@@ -173,7 +174,8 @@ def _torch_checkpoint():
         "edge": (torch.tensor(2.5), torch.zeros(0, 3), torch.ones(1, 1, 1)),
         "plain": {7: "int key", "nan": float("nan"), "none": None, "bytes": b"\x00\xff",
                   "size": torch.Size([2, 3]), "dtype": torch.float16,
-                  "device": torch.device("cpu"), "set": {1, 2}, "complex": 1 + 2j},
+                  "device": torch.device("cpu"), "set": {1, 2}, "complex": 1 + 2j,
+                  torch.float64: "a dtype key"},
         "parameter": torch.nn.Parameter(torch.ones(2)),
     }
 

@@ -45,17 +45,18 @@ def is_torch_file(raw: bytes) -> bool:
     return raw.startswith(ZIP_MAGIC) or raw.startswith(_LEGACY_PREFIX)
 
 
-@dataclass
+# The objects the pickle gets hash by identity (eq=False), as a dict key built from them needs
+@dataclass(eq=False)
 class _TorchDType:
     name: str  # torch's name: 'float32', 'bfloat16' ...
 
 
-@dataclass
+@dataclass(eq=False)
 class _StorageKind:
     dtype: str | None  # None: an UntypedStorage (bytes), whose tensors name their dtype
 
 
-@dataclass
+@dataclass(eq=False)
 class _Storage:
     """A storage the pickle refers to; its bytes stay with the reader (out of the pickle's reach:
     the pickle's BUILD opcode can reset the attributes of any object it made)."""
@@ -66,7 +67,7 @@ class _Storage:
     view: Any = None  # a legacy view: (root key, first element)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Record:
     """A tensor the pickle asked for, made once the storages are read."""
     storage: Any
@@ -200,9 +201,11 @@ def _finish(obj: Any, make: Callable, file: str, made: dict) -> Any:
     if type(obj) is list:
         obj[:] = [_finish(v, make, file, made) for v in obj]
         return obj
-    if type(obj) in (dict, OrderedDict):
-        for k, v in obj.items():
-            obj[k] = _finish(v, make, file, made)
+    if type(obj) in (dict, OrderedDict):  # keys too: a dtype or a tensor may be one
+        items = [(_finish(k, make, file, made), _finish(v, make, file, made))
+                 for k, v in obj.items()]
+        obj.clear()
+        obj.update(items)
         return obj
     if type(obj) in (tuple, set, frozenset):
         made[id(obj)] = type(obj)(_finish(v, make, file, made) for v in obj)
