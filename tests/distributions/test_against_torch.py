@@ -168,3 +168,20 @@ def test_uniform_outside_its_support_without_validation_as_pytorch():
     check(lambda lo, v: wl.distributions.Uniform(lo, lo + 1, validate_args=False).cdf(v),
           lambda lo, v: torch.distributions.Uniform(lo, lo + 1, validate_args=False).cdf(v),
           np.zeros(5), value)
+
+
+PROBS = _simplex(2, 3)
+
+
+@pytest.mark.parametrize("build", [
+    lambda lib: lib.distributions.Categorical(probs=lib.tensor(PROBS)),
+    lambda lib: lib.distributions.Bernoulli(probs=lib.tensor([0.2, 0.7, 0.5])),
+])
+@pytest.mark.parametrize("expand", [True, False])
+def test_enumerate_support_as_pytorch(build, expand):
+    ours, theirs = build(wl), build(torch)
+    assert ours.has_enumerate_support and theirs.has_enumerate_support
+    np.testing.assert_array_equal(ours.enumerate_support(expand).numpy(),
+                                  theirs.enumerate_support(expand).numpy())
+    np.testing.assert_allclose(ours.perplexity().numpy(), theirs.perplexity().numpy(),
+                               rtol=1e-6)
