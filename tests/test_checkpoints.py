@@ -189,6 +189,17 @@ def test_torch_save_files_read_back_as_torch_load_gives(tmp_path, legacy):
         _same(wl.load(f), torch.load(path, weights_only=True))
 
 
+def test_any_pickle_protocol_reads_and_a_whole_module_is_refused_by_name(tmp_path):
+    x = {"w": torch.arange(4.0).reshape(2, 2).t(), 3: (b"ab", None)}
+    for protocol in (2, 3, 4, 5):
+        torch.save(x, tmp_path / "p.pt", pickle_protocol=protocol)
+        _same(wl.load(tmp_path / "p.pt"), x)  # (torch.load warns on protocols but 2)
+    torch.save(torch.nn.Linear(2, 2), tmp_path / "m.pt")
+    with pytest.raises(UnsafeFileError, match=r"global torch\.nn\.modules\.linear\.Linear.*"
+                                              r"state_dict\(\)"):
+        wl.load(tmp_path / "m.pt")
+
+
 def test_a_torch_state_dict_loads_into_the_same_wonderland_model():
     torch.manual_seed(0)
     theirs = torch.nn.Linear(4, 3)
