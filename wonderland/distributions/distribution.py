@@ -93,40 +93,52 @@ class Distribution:
         raise NotImplementedError(f"{type(self).__name__} has no rsample (has_rsample is False)")
 
     def sample_n(self, n: int) -> Tensor:
+        """n draws (PyTorch's older name for sample((n,)))."""
         return self.sample((n,))
 
     def log_prob(self, value: Tensor) -> Tensor:
+        """The log density (or mass) at value, over the batch."""
         raise NotImplementedError(f"{type(self).__name__}.log_prob")
 
     def cdf(self, value: Tensor) -> Tensor:
+        """P(X <= value), over the batch."""
         raise NotImplementedError(f"{type(self).__name__}.cdf")
 
     def icdf(self, value: Tensor) -> Tensor:
+        """The inverse of cdf: the value below which a draw falls with probability `value`."""
         raise NotImplementedError(f"{type(self).__name__}.icdf")
 
     def entropy(self) -> Tensor:
+        """-E[log p(X)], over the batch."""
         raise NotImplementedError(f"{type(self).__name__}.entropy")
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
+        """Every value of a discrete support along a new first dimension (expanded over the
+        batch unless expand=False)."""
         raise NotImplementedError(f"{type(self).__name__}.enumerate_support")
 
     def perplexity(self) -> Tensor:
+        """exp(entropy)."""
         return self.entropy().exp()
 
     @property
     def mean(self) -> Tensor:
+        """E[X], of shape batch_shape + event_shape."""
         raise NotImplementedError(f"{type(self).__name__}.mean")
 
     @property
     def mode(self) -> Tensor:
+        """The most likely value."""
         raise NotImplementedError(f"{type(self).__name__}.mode")
 
     @property
     def variance(self) -> Tensor:
+        """Var[X], elementwise over the event."""
         raise NotImplementedError(f"{type(self).__name__}.variance")
 
     @property
     def stddev(self) -> Tensor:
+        """The square root of the variance."""
         return self.variance.sqrt()
 
     def _validate_sample(self, value) -> Tensor:
