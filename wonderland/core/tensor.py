@@ -85,7 +85,7 @@ class Tensor:
 
     @property
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return dt.is_floating_np(self._data.dtype)
 
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
@@ -296,7 +296,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
                              f"list at one depth must have the same length ({e})") from None
     if dtype is not None:
         return np.array(arr, dtype=dt.as_dtype(dtype).np_dtype)  # always a copy, as torch.tensor
-    if arr.dtype.kind == "f":
+    if dt.is_floating_np(arr.dtype):
         want = arr.dtype if typed else dt.get_default_dtype().np_dtype
     elif arr.dtype.kind in "iu":
         want = arr.dtype if typed else np.dtype(np.int64)

@@ -59,7 +59,7 @@ def _random(name: str, shape: tuple[int, ...], sample, device, requires_grad: bo
 
 def _random_float(dtype, name: str) -> np.dtype:
     d = _float(dtype)
-    if d.kind != "f":  # a cast would turn uniform samples into all zeros
+    if not dt.is_floating_np(d):  # a cast would turn uniform samples into all zeros
         raise TypeError(f"{name}: expected a floating dtype, got {d}")
     return d
 
