@@ -60,8 +60,9 @@ def _placer(map_location: Any, fn: str, file: str) -> Callable:
         try:
             return Tensor(array, device=target, requires_grad=requires_grad)
         except RuntimeError as e:  # a device this machine has no backend for
-            raise RuntimeError(f"{fn}: {file} holds tensors saved on {target}: {e} (pass "
-                               f"map_location='cpu' to load them on the CPU)") from None
+            hint = (f"{file} holds tensors saved on {target}; pass map_location='cpu' to load "
+                    f"them on the CPU" if map_location is None else f"map_location={target!r}")
+            raise RuntimeError(f"{fn}: {hint}: {e}") from None
     return place
 
 
