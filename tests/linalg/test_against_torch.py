@@ -164,3 +164,28 @@ def test_torch_namespace_functions():
     _close(u @ v.mT, tu @ tv.mT)
     _close(wl.qr(a)[1], torch.linalg.qr(ta)[1])  # = torch.qr, which warns
     _close(wl.norm(a, p=1, dim=1), torch.norm(ta, p=1, dim=1))
+
+
+@pytest.mark.parametrize("name, fn, tfn, make", [
+    ("eigvalsh of a repeated eigenvalue", L.eigvalsh, torch.linalg.eigvalsh,
+     lambda: np.diag([1.0, 2.0, 2.0, 3.0])),
+    ("eigh's values alone", lambda a: L.eigh(a)[0], lambda a: torch.linalg.eigh(a)[0],
+     lambda: np.eye(3)),
+    ("svdvals of an orthogonal matrix", L.svdvals, torch.linalg.svdvals,
+     lambda: np.linalg.qr(RNG.standard_normal((3, 3)))[0]),
+    ("svdvals of a rank-deficient tall matrix", L.svdvals, torch.linalg.svdvals,
+     lambda: np.array([[1.0, 0.0], [0.0, 0.0], [2.0, 0.0]])),  # singular values sqrt(5), 0
+    ("nuclear norm of the identity", lambda a: L.matrix_norm(a, "nuc"),
+     lambda a: torch.linalg.matrix_norm(a, "nuc"), lambda: np.eye(3)),
+])
+def test_gradients_through_values_alone_at_ties_and_zeros(name, fn, tfn, make):
+    """Symmetric functions of eigenvalues or singular values (here their sum) have derivatives
+    at ties and at zero, where the vectors have none; the unused vectors' rules must not turn
+    them into nan (0 * inf)."""
+    a = make()
+    x, tx = wl.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    g = np.ones(np.asarray(fn(wl.tensor(a))).shape)
+    (ours,) = wl.autograd.grad(fn(x), x, grad_outputs=wl.tensor(g))
+    (theirs,) = torch.autograd.grad(tfn(tx), tx, torch.tensor(g))
+    np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-10, atol=1e-12,
+                               err_msg=name)

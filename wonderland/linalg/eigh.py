@@ -15,12 +15,13 @@ from .pack import pack, pack_arrays, unpack
 
 
 def gaps(values: Tensor) -> Tensor:
-    """1 / (v_j - v_i) off the diagonal and 0 on it: how eigenvectors turn as the matrix moves
-    (inf where two eigenvalues coincide, where eigenvectors have no derivative)."""
-    n = values.shape[-1]
-    diagonal = eye(n, dtype=values.dtype, device=values.device) != 0
+    """1 / (v_j - v_i), and 0 where v_j = v_i (the diagonal, and values that tie exactly). At a
+    tie the vectors of that pair have no derivative, but a function that does not depend on
+    which basis of their space was returned (the values alone, a projector) has one, and the 0
+    gives it: its cotangent has no component on that pair. 1 / 0 would make it nan (0 * inf)."""
     diff = values.unsqueeze(-2) - values.unsqueeze(-1)
-    return where(diagonal, 0.0, 1.0 / where(diagonal, 1.0, diff))
+    tie = diff == 0
+    return where(tie, 0.0, 1.0 / where(tie, 1.0, diff))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..core.tensor import Tensor
 from ..ops.batching import batch_leading
+from ..ops.binary import where
 from ..ops.creation import eye
 from ..ops.einsum import einsum
 from .eigh import gaps
@@ -17,7 +18,7 @@ from .pack import pack, pack_arrays, unpack
 class SVD(_Lapack):
     """(U, S, Vh) = svd(A), packed;  with F = gaps(S^2), skew(X) = X - X^T:
     gA = U (diag(gS) + F o (skew(U^T gU) S + S skew(V^T gV))) Vh
-         + (I - U U^T) gU S^-1 Vh + U S^-1 gVh (I - V Vh)"""
+         + (I - U U^T) gU S^-1 Vh [tall A] + U S^-1 gVh (I - V Vh) [wide A]"""
 
     full_matrices: bool = False
     batch = batch_leading
@@ -55,8 +56,12 @@ class SVD(_Lapack):
                                + s.unsqueeze(-1) * (vtgv - vtgv.mT))
         inner = inner + gs.unsqueeze(-1) * _eye(s)
         ga = u @ inner @ vh
-        ga = ga + (gu - u @ utgu) / s.unsqueeze(-2) @ vh  # (I - U U^T) gU S^-1 Vh
-        ga = ga + u @ ((gvh - vtgv.mT @ vh) / s.unsqueeze(-1))  # U S^-1 gVh (I - V Vh)
+        m, n = a.shape[-2:]
+        inv_s = _reciprocal(s)
+        if m > s.shape[-1]:  # U's columns do not span: the part of gU outside them
+            ga = ga + (gu - u @ utgu) * inv_s.unsqueeze(-2) @ vh  # (I - U U^T) gU S^-1 Vh
+        if n > s.shape[-1]:
+            ga = ga + u @ ((gvh - vtgv.mT @ vh) * inv_s.unsqueeze(-1))  # U S^-1 gVh (I - V Vh)
         return (ga,)
 
     def jvp(self, t, y, a):
@@ -66,9 +71,21 @@ class SVD(_Lapack):
         f = gaps(s * s)
         wu = f * (p * s.unsqueeze(-2) + s.unsqueeze(-1) * p.mT)  # U^T dU
         wv = f * (s.unsqueeze(-1) * p + p.mT * s.unsqueeze(-2))  # V^T dV
-        du = u @ wu + (da @ vh.mT - u @ p) / s.unsqueeze(-2)
-        dv = vh.mT @ wv + (da.mT @ u - vh.mT @ p.mT) / s.unsqueeze(-2)
+        du, dv = u @ wu, vh.mT @ wv
+        m, n = a.shape[-2:]
+        inv_s = _reciprocal(s).unsqueeze(-2)
+        if m > s.shape[-1]:  # U moves out of its span too
+            du = du + (da @ vh.mT - u @ p) * inv_s
+        if n > s.shape[-1]:
+            dv = dv + (da.mT @ u - vh.mT @ p.mT) * inv_s
         return pack(a.shape[:-2], du, einsum("...ii->...i", p), dv.mT)
+
+
+def _reciprocal(s: Tensor) -> Tensor:
+    """1 / s, and 0 where s = 0: the vectors of a zero singular value have no derivative, but
+    the values do (gaps() explains the same choice at ties)."""
+    zero = s == 0
+    return where(zero, 0.0, 1.0 / where(zero, 1.0, s))
 
 
 def _eye(s: Tensor) -> Tensor:
