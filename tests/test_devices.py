@@ -138,3 +138,15 @@ def test_float32_matmul_precision_is_recorded_as_in_pytorch():
         assert wl.get_float32_matmul_precision() == "high"
     finally:
         wl.set_float32_matmul_precision("highest")
+
+
+def test_tensor_to_takes_pytorchs_arguments():
+    for lib in (wl, torch):
+        x = lib.zeros(2)
+        assert x.to(x) is x and x.to("cpu", non_blocking=True) is x
+        assert x.to(copy=True) is not x and x.to("cpu", copy=True) is not x
+        assert x.to(lib.zeros(1, dtype=lib.float64)).dtype is lib.float64
+        assert x.get_device() == -1
+    copied = wl.ones(2).to(copy=True)
+    assert wl.equal(copied, wl.ones(2))
+    assert wl.zeros(2).to("fakedev").get_device() == 0

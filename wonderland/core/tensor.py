@@ -237,8 +237,13 @@ class Tensor:
                  inputs=inputs)
 
     # --- devices ------------------------------------------------------------------------------
-    def to(self, device=None, dtype=None) -> Tensor:
-        """Move to a device and/or cast to a dtype; returns self when nothing changes."""
+    def to(self, device=None, dtype=None, non_blocking: bool = False,
+           copy: bool = False) -> Tensor:
+        """Move to a device and/or cast to a dtype (x.to(other) takes other's); returns self
+        when nothing changes unless copy=True. non_blocking has no effect: copies here are
+        synchronous."""
+        if isinstance(device, Tensor):
+            device, dtype = device.device, device.dtype
         if isinstance(device, (dt.DType, type)) and dtype is None:
             device, dtype = None, device
         out = self
@@ -248,7 +253,7 @@ class Tensor:
             from ..ops.device import to_device
 
             out = to_device(out, as_device(device))
-        return out
+        return out.clone() if copy and out is self else out
 
     def cpu(self) -> Tensor:
         return self.to("cpu")

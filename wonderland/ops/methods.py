@@ -125,6 +125,7 @@ METHODS = {
     "bfloat16": _cast_method(dt.bfloat16),
     # devices: cuda() raises, naming what to do, without a GPU backend
     "cuda": lambda self, device=None, non_blocking=False: self.to(cuda_device(device)),
+    "get_device": lambda self: -1 if self.device.type == "cpu" else self.device.index,
     "view_as": lambda self, other: shape.reshape(self, other.shape),
     "reshape_as": lambda self, other: shape.reshape(self, other.shape),
     "expand_as": lambda self, other: shape.broadcast_to(self, other.shape),
