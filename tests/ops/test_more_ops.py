@@ -207,3 +207,22 @@ def test_errors_name_the_op_and_shapes():
         x.kthvalue(9)
     with pytest.raises(ValueError, match="bincount: expected a 1-D integer"):
         wl.bincount(x)
+
+
+def test_median_and_quantile_with_nan_as_pytorch():
+    data = np.array([[1.0, np.nan, 3.0, np.nan], [2.0, 1.0, 0.0, 5.0]])
+    ours, theirs = wl.tensor(data), torch.tensor(data)
+    same(ours.median(1).values, theirs.median(1).values)
+    same(ours.median(1).indices, theirs.median(1).indices)
+    same(ours.median(), theirs.median())
+    same(ours.quantile(0.5, 1), theirs.quantile(0.5, 1))
+    same(ours.kthvalue(4, 1).values, theirs.kthvalue(4, 1).values)  # NaN sorts last, no more
+
+
+def test_legacy_types_cast_and_check():
+    x = wl.tensor([1, 2])
+    same(x.type(wl.FloatTensor), torch.tensor([1, 2]).type(torch.FloatTensor))
+    assert isinstance(x, wl.LongTensor) and not isinstance(x, wl.FloatTensor)
+    assert isinstance(x.double(), wl.DoubleTensor)
+    same(x.new(2, 3).shape, torch.tensor([1, 2]).new(2, 3).shape)
+    same(x.new([1.5, 2.5]), torch.tensor([1, 2]).new([1.5, 2.5]))

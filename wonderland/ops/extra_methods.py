@@ -23,7 +23,7 @@ METHODS = {
     **{name: getattr(matrices, name) for name in ("diag", "trace", "kron", "ravel")},
     **{name: getattr(tensor_api, name) for name in (
         "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "element_size", "stride",
-        "is_contiguous", "contiguous", "nelement")},
+        "is_contiguous", "contiguous", "nelement", "new")},
     "outer": outer,
 }
 

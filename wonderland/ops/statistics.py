@@ -30,8 +30,10 @@ def _select(x: Tensor, dim: int, position: int, keepdim: bool) -> Tensor:
     return out if keepdim else out.squeeze(dim)
 
 
-def _order_statistic(name: str, x: Tensor, position, dim: int, keepdim: bool):
-    """(values, indices) of the entry at `position` (a function of the size) in sorted order."""
+def _order_statistic(name: str, x: Tensor, position, dim: int, keepdim: bool,
+                     nan_wins: bool = False):
+    """(values, indices) of the entry at `position` (a function of the size) in sorted order;
+    with nan_wins, a slice holding NaN gives its first NaN instead (median's rule)."""
     if x.ndim == 0:
         return values_indices(x, x.long() * 0)
     d = norm_dim(dim, x.ndim, name)
@@ -39,18 +41,27 @@ def _order_statistic(name: str, x: Tensor, position, dim: int, keepdim: bool):
     k = position(n)
     if not 0 <= k < n:
         raise IndexError(f"{name}: position {k + 1} is out of range for dimension {d} of size {n}")
-    values, indices = sort(x, d)
+    values, indices = sort(x, d)  # stable, NaN last: the first NaN sits at n - (NaN count)
+    if nan_wins and x.is_floating_point:
+        nans = sum_(isnan(x).long(), d, keepdim=True)
+        at = where(nans > 0, n - nans, k).detach()
+        values, indices = gather(values, d, at), gather(indices, d, at)
+        if not keepdim:
+            values, indices = values.squeeze(d), indices.squeeze(d)
+        return values_indices(values, indices)
     return values_indices(_select(values, d, k, keepdim), _select(indices, d, k, keepdim))
 
 
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False):  # noqa: A002
-    """The lower of the two middle values (PyTorch's median); with dim, (values, indices)."""
+    """The lower of the two middle values (PyTorch's median; NaN where there is one); with dim,
+    (values, indices)."""
     if dim is None:
         if input.numel() == 0:
             raise ValueError("median: the tensor has no elements")
         return _order_statistic("median", input.reshape(-1), lambda n: (n - 1) // 2, 0,
-                                False).values
-    return _order_statistic("median", input, lambda n: (n - 1) // 2, dim, keepdim)
+                                False, nan_wins=True).values
+    return _order_statistic("median", input, lambda n: (n - 1) // 2, dim, keepdim,
+                            nan_wins=True)
 
 
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):  # noqa: A002
@@ -94,6 +105,7 @@ def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False,  #
     if interpolation not in _ROUNDING:
         raise ValueError(f"quantile: interpolation must be one of {sorted(_ROUNDING)}, "
                          f"got {interpolation!r}")
+    refuse_batched("quantile", q)
     qs = np.atleast_1d(np.asarray(q._values() if isinstance(q, Tensor) else q, dtype=np.float64))
     if qs.ndim != 1 or ((qs < 0) | (qs > 1)).any():
         raise ValueError(f"quantile: q must be a number or a 1-D tensor of numbers in [0, 1], "
@@ -114,6 +126,8 @@ def quantile(input: Tensor, q, dim: int | None = None, keepdim: bool = False,  #
     frac = _place(frac.reshape((-1,) + (1,) * (s.ndim - 1)).astype(input.dtype.np_dtype),
                   input.device, False)
     out = below + frac * (above - below)
+    has_nan = isnan(s).any(0, keepdim=True)  # PyTorch's quantile is NaN where a NaN is
+    out = where(has_nan, float("nan"), out)
     if keepdim:
         out = out.unsqueeze(d + 1) if dim is not None else out.reshape((-1,) + (1,) * input.ndim)
     return out if isinstance(q, Tensor) and q.ndim > 0 else out.squeeze(0)

@@ -69,32 +69,51 @@ def nelement(self: Tensor) -> int:
     return self.numel()
 
 
-def _legacy(dtype: dt.DType, name: str):
-    """PyTorch's legacy constructor: Name(data) copies data as `dtype`, Name(d0, d1, ...) makes
-    a tensor of that shape (zeros here; PyTorch leaves it uninitialised), Name() an empty one."""
+class LegacyTensorType:
+    """PyTorch's legacy constructor and type, e.g. FloatTensor: FloatTensor(data) copies data
+    as float32, FloatTensor(d0, d1, ...) makes a tensor of that shape (zeros here; PyTorch leaves
+    it uninitialised), FloatTensor() an empty one; isinstance(x, FloatTensor) asks for x's
+    dtype, and x.type(FloatTensor) casts to it."""
 
-    def make(*args, device=None) -> Tensor:
+    def __init__(self, name: str, dtype: dt.DType):
+        self.__name__ = self.__qualname__ = name
+        self.wl_dtype = dtype
+        self.dtype = dtype.np_dtype  # what NumPy (and so wl's dtype lookup) reads
+
+    def __call__(self, *args, device=None) -> Tensor:
         if not args:
-            return empty(0, dtype=dtype, device=device)
-        sizes = all(isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_))
-                    for a in args)
-        if sizes:
-            return zeros(_shape(args), dtype=dtype, device=device)
+            return empty(0, dtype=self.wl_dtype, device=device)
+        if all(isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_))
+               for a in args):
+            return zeros(_shape(args), dtype=self.wl_dtype, device=device)
         if len(args) > 1:
-            raise TypeError(f"{name}: expected data or integer sizes, got {args}")
-        return tensor(args[0], dtype=dtype, device=device)
+            raise TypeError(f"{self.__name__}: expected data or integer sizes, got {args}")
+        return tensor(args[0], dtype=self.wl_dtype, device=device)
 
-    make.__name__ = make.__qualname__ = name
-    make.__doc__ = _legacy.__doc__.replace("Name", name).replace("`dtype`", dtype.name)
-    return make
+    def __instancecheck__(self, x) -> bool:
+        return isinstance(x, Tensor) and x.dtype is self.wl_dtype and x.device.type == "cpu"
+
+    def __repr__(self) -> str:
+        return f"<class 'wonderland.{self.__name__}'>"
 
 
-FloatTensor = _legacy(dt.float32, "FloatTensor")
-DoubleTensor = _legacy(dt.float64, "DoubleTensor")
-HalfTensor = _legacy(dt.float16, "HalfTensor")
-LongTensor = _legacy(dt.int64, "LongTensor")
-IntTensor = _legacy(dt.int32, "IntTensor")
-ShortTensor = _legacy(dt.int16, "ShortTensor")
-ByteTensor = _legacy(dt.uint8, "ByteTensor")
-CharTensor = _legacy(dt.int8, "CharTensor")
-BoolTensor = _legacy(dt.bool_, "BoolTensor")
+FloatTensor = LegacyTensorType("FloatTensor", dt.float32)
+DoubleTensor = LegacyTensorType("DoubleTensor", dt.float64)
+HalfTensor = LegacyTensorType("HalfTensor", dt.float16)
+LongTensor = LegacyTensorType("LongTensor", dt.int64)
+IntTensor = LegacyTensorType("IntTensor", dt.int32)
+ShortTensor = LegacyTensorType("ShortTensor", dt.int16)
+ByteTensor = LegacyTensorType("ByteTensor", dt.uint8)
+CharTensor = LegacyTensorType("CharTensor", dt.int8)
+BoolTensor = LegacyTensorType("BoolTensor", dt.bool_)
+
+
+def new(self: Tensor, *args, dtype=None, device=None) -> Tensor:
+    """The legacy x.new(...): x.new(d0, d1) an uninitialised tensor of that shape, x.new(data)
+    a copy of data, both with x's dtype and device (unless given)."""
+    like = _like_self(self, dtype, device)
+    if args and all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args):
+        return empty(_shape(args), **like)
+    if len(args) > 1:
+        raise TypeError(f"new: expected data or integer sizes, got {args}")
+    return empty(0, **like) if not args else tensor(args[0], **like)
