@@ -65,6 +65,12 @@ def test_vector_norm_in_float16_sums_in_float32_as_pytorch():
     np.testing.assert_allclose(float(ours), float(theirs), rtol=1e-3)
 
 
+def test_negative_ord_with_a_zero_entry_is_zero_without_warnings():
+    x, tx = _pair(2, 3)
+    x, tx = x * wl.tensor([1.0, 0.0, 1.0], dtype=wl.float64), tx * torch.tensor([1.0, 0.0, 1.0])
+    _close(L.vector_norm(x, -1.5, dim=1), torch.linalg.vector_norm(tx, -1.5, dim=1))
+
+
 def test_vector_norm_dtype_argument():
     x, tx = _pair(3, 4)
     x, tx = x.float(), tx.float()

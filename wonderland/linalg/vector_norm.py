@@ -34,5 +34,7 @@ def _vector_norm(x: Tensor, ord: float, dims: tuple[int, ...], keepdim: bool) ->
         return (a != 0).to(dtype=x.dtype).sum(dims, keepdim)
     if ord == 1:
         return a.sum(dims, keepdim)
-    powered = a * a if ord == 2 else a ** ord
+    # a negative ord takes 1 / |x| first: a zero entry gives inf (and the norm 0, as PyTorch's)
+    # through IEEE division, where NumPy's power of 0 would warn
+    powered = a * a if ord == 2 else a ** ord if ord > 0 else (1 / a) ** -ord
     return root_zero_slope_at_zero(powered.sum(dims, keepdim), ord)
