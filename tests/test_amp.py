@@ -164,7 +164,10 @@ def test_cpu_autocast_casts_as_pytorchs(dtype):
                    "float64": x.double() @ w.double(), "add": y + x[..., :3],
                    "relu": y.relu(), "softmax": lib.softmax(y, -1),
                    "cross_entropy": lib.nn.functional.cross_entropy(y[0], lib.tensor(target)),
-                   "mse_loss": lib.nn.functional.mse_loss(y, y.detach().float() + 1)}
+                   "mse_loss": lib.nn.functional.mse_loss(y, y.detach().float() + 1),
+                   "addmm": lib.addmm(x[0, :, :3], x[0], w),
+                   "baddbmm": lib.baddbmm(x[..., :3], x, w.expand(2, 4, 3)),
+                   "bilinear": lib.nn.functional.bilinear(x[0], x[0], x[:, :4, :4])}
         results[lib.__name__] = {k: (v.dtype, v.detach().double().numpy()) for k, v in out.items()}
     for name, (our_dtype, got) in results["wonderland"].items():
         their_dtype, want = results["torch"][name]

@@ -45,7 +45,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     if input1.shape[:-1] != input2.shape[:-1]:
         raise ValueError(f"bilinear: inputs must have the same leading dimensions, got "
                          f"{input1.shape} and {input2.shape}")
-    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    # autocast leaves bilinear alone, as PyTorch does
+    out = einsum.__wrapped__("...i,kij,...j->...k", input1, weight, input2)
     return out if bias is None else out + bias
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from ..core import dtype as dt
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, float_only, promote_args
+from .autocast import lower_precision
 from .binary import maximum, where
 from .compare import isfinite, isinf, isnan
 from .matmul import bmm, mm
@@ -112,11 +113,13 @@ def _scaled_sum(base: Tensor, product: Tensor, beta, alpha, name: str) -> Tensor
     return out
 
 
+@lower_precision  # under autocast, in its dtype (input too, as PyTorch's)
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
     """beta input + alpha (mat1 @ mat2) for matrices (input broadcasts to the product)."""
     return _scaled_sum(input, mm(mat1, mat2), beta, alpha, "addmm")
 
 
+@lower_precision
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1,  # noqa: A002
             alpha=1) -> Tensor:
     """beta input + alpha (batch1 @ batch2) for batches of matrices."""
