@@ -1,7 +1,9 @@
 """What ops do under wl.amp.autocast (its state lives in core/autocast.py), as PyTorch's autocast:
-the matmul-like functions (matmul, linear, conv, einsum, attention) cast their floating inputs
-other than float64 to the autocast dtype, and the losses cast half-width inputs to float32.
-Backward is untouched: each cast's vjp brings a gradient back to its input's dtype."""
+the matmul-like functions (matmul and @, mm, bmm, addmm, baddbmm, linear, conv, conv_transpose,
+einsum, scaled_dot_product_attention) cast their floating inputs other than float64 to the
+autocast dtype, and the losses PyTorch lists cast half-width inputs to float32; other ops follow
+their inputs' promotion. Backward is untouched: each cast's vjp brings a gradient back to its
+input's dtype. One difference: nn.LSTM stays float32 (PyTorch's CPU LSTM gives bfloat16)."""
 from __future__ import annotations
 
 import functools
