@@ -105,6 +105,17 @@ def test_scatter_reduce_prod_refuses_gradients():
     x = wl.tensor(X, requires_grad=True)
     with pytest.raises(NotImplementedError, match="prod"):
         x.scatter_reduce(0, wl.tensor([[0, 1, 2, 0]]), x[:1], "prod")
+    with wl.no_grad():  # as the message advises
+        same(x.scatter_reduce(0, wl.tensor([[0, 1, 2, 0]]), x[:1], "prod"),
+             torch.tensor(X).scatter_reduce(0, torch.tensor([[0, 1, 2, 0]]), torch.tensor(X[:1]),
+                                            "prod"))
+
+
+@pytest.mark.parametrize("fn", [wl.nonzero, wl.unique, wl.histc, lambda x: x.mode(0),
+                                lambda x: x.masked_select(x > 0)])
+def test_data_dependent_functions_refuse_vmap(fn):
+    with pytest.raises(RuntimeError, match="vmap cannot batch"):
+        wl.func.vmap(fn)(wl.tensor(X))
 
 
 @pytest.mark.parametrize("fn, data", [

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core import dtype as dt
+from ..core.grad_mode import is_grad_enabled
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_all, lift, norm_dim
@@ -154,7 +155,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src, reduce: str, *, 
             return total
         count = where(hit, hits + int(include_self), 1).to(input.dtype)
         return total / count if input.is_floating_point else total.div(count, rounding_mode="floor")
-    if reduce == "prod" and (input.requires_grad or src.requires_grad):
+    if reduce == "prod" and is_grad_enabled() and (input.requires_grad or src.requires_grad):
         raise NotImplementedError("scatter_reduce: reduce='prod' has no gradient here; use "
                                   "'sum' of logarithms, or compute it under wl.no_grad()")
     base = input if include_self else where(hit, _identity(reduce, input.dtype), input)
