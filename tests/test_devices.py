@@ -14,6 +14,11 @@ def test_cuda_queries_match_a_pytorch_without_gpu():
     assert wl.cuda.is_available() is torch.cuda.is_available() is False
     assert wl.cuda.device_count() == torch.cuda.device_count() == 0
     assert wl.cuda.is_initialized() is False
+    assert wl.cuda.is_bf16_supported() is torch.cuda.is_bf16_supported() is False
+    for name in ("memory_allocated", "max_memory_allocated", "memory_reserved",
+                 "max_memory_reserved"):
+        assert getattr(wl.cuda, name)() == getattr(torch.cuda, name)() == 0, name
+    assert wl.cuda.reset_peak_memory_stats() is None
     assert wl.accelerator.is_available() is torch.accelerator.is_available() is False
     assert wl.accelerator.current_accelerator() is None
     assert wl.accelerator.device_count() == 0
@@ -34,12 +39,16 @@ def test_cuda_seeding_synchronising_and_cache_do_nothing_without_gpu():
 
 
 @pytest.mark.parametrize("ask", [lambda m: m.current_device(), lambda m: m.get_device_name(),
-                                 lambda m: m.get_device_name(0)])
+                                 lambda m: m.get_device_name(0),
+                                 lambda m: m.get_device_capability(),
+                                 lambda m: m.get_device_properties(0)])
 def test_questions_about_a_gpu_raise_naming_what_to_do(ask):
     with pytest.raises(AssertionError):
         ask(torch.cuda)
     with pytest.raises(RuntimeError, match=rf"{NO_GPU}.*'cuda' if wl.cuda.is_available\(\)"):
         ask(wl.cuda)
+    with pytest.raises(RuntimeError, match=NO_GPU):
+        wl.cuda.set_device(0)
 
 
 def test_backend_flags_are_settable_with_pytorchs_defaults():

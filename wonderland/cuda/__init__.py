@@ -8,9 +8,11 @@ from ..backend import available
 from ..core.device import no_backend_message
 from . import amp
 
-__all__ = ["amp", "is_available", "device_count", "is_initialized", "manual_seed",
-           "manual_seed_all", "seed", "seed_all", "current_device", "get_device_name",
-           "synchronize", "empty_cache"]
+__all__ = ["amp", "is_available", "device_count", "is_initialized", "is_bf16_supported",
+           "manual_seed", "manual_seed_all", "seed", "seed_all", "current_device", "set_device",
+           "get_device_name", "get_device_capability", "get_device_properties", "synchronize",
+           "empty_cache", "memory_allocated", "max_memory_allocated", "memory_reserved",
+           "max_memory_reserved", "reset_peak_memory_stats"]
 
 
 def is_available() -> bool:
@@ -25,6 +27,12 @@ def device_count() -> int:
 
 def is_initialized() -> bool:
     """Whether the CUDA backend has started: as is_available() (it starts on import)."""
+    return is_available()
+
+
+def is_bf16_supported() -> bool:
+    """Whether the GPU computes in bfloat16: False without one, as in PyTorch (bfloat16 on the
+    CPU is wl.bfloat16, always there)."""
     return is_available()
 
 
@@ -58,10 +66,26 @@ def current_device() -> int:
     return 0
 
 
+def set_device(device) -> None:
+    """Choose the current GPU; raises without a GPU backend."""
+    _require()
+
+
 def get_device_name(device=None) -> str:
     """The name of a GPU; raises without a GPU backend, as in PyTorch."""
     _require()
     return "cuda"
+
+
+def get_device_capability(device=None) -> tuple[int, int]:
+    """A GPU's compute capability; raises without a GPU backend, as in PyTorch."""
+    _require()
+    return (0, 0)
+
+
+def get_device_properties(device=None):
+    """A GPU's properties; raises without a GPU backend, as in PyTorch."""
+    _require()
 
 
 def synchronize(device=None) -> None:
@@ -71,3 +95,27 @@ def synchronize(device=None) -> None:
 
 def empty_cache() -> None:
     """Release the GPU memory cache: a no-op without a GPU, as in PyTorch."""
+
+
+def memory_allocated(device=None) -> int:
+    """Bytes of GPU memory held by tensors: 0 without a GPU, as in PyTorch."""
+    return 0
+
+
+def max_memory_allocated(device=None) -> int:
+    """The peak of memory_allocated: 0 without a GPU, as in PyTorch."""
+    return 0
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes of GPU memory the caching allocator holds: 0 without a GPU, as in PyTorch."""
+    return 0
+
+
+def max_memory_reserved(device=None) -> int:
+    """The peak of memory_reserved: 0 without a GPU, as in PyTorch."""
+    return 0
+
+
+def reset_peak_memory_stats(device=None) -> None:
+    """Restart the peaks: nothing to reset without a GPU."""
