@@ -123,6 +123,14 @@ def test_determinants_of_singular_and_negative_matrices():
     _close(L.det(wl.tensor(flipped.numpy())), torch.linalg.det(flipped))
 
 
+def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix():
+    a = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])  # rank 2
+    x, tx = wl.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    (g,) = wl.autograd.grad(L.det(x), x)
+    (tg,) = torch.autograd.grad(torch.linalg.det(tx), tx)
+    _close(g, tg)
+
+
 @pytest.mark.parametrize("uplo", ["L", "U"])
 def test_eigh_reads_one_triangle_as_pytorch(uplo):
     a, ta = _pair(4, 4)  # not symmetric: only the named triangle counts

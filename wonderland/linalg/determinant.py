@@ -1,5 +1,6 @@
-"""Determinants: slogdet's two parts as primitives (the sign has no derivative), and det and
-logdet built from them, as torch.linalg.det / slogdet and torch.logdet."""
+"""Determinants as primitives: det (its derivative, the cofactor matrix, through the SVD, so
+that it holds at singular matrices too, as PyTorch's) and slogdet's two parts (the sign has no
+derivative); logdet from those, as torch.linalg.det / slogdet and torch.logdet."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,41 @@ from dataclasses import dataclass
 from ..core.tensor import Tensor
 from ..ops.batching import batch_leading
 from ..ops.binary import where
+from ..ops.creation import eye
 from ..ops.einsum import einsum
+from ..ops.reduce import prod
 from .errors import _Lapack, check_matrix
 from .solve import Solve, inv
+
+
+def cofactor(a: Tensor) -> Tensor:
+    """The cofactor matrix (the adjugate's transpose, det A * A^-T where A is invertible), from
+    A = U diag(s) Vh: det(U) det(Vh) U diag(prod of the s_j but s_i) Vh, which needs no inverse
+    and so holds at singular A."""
+    from .svd import svd
+
+    u, s, vh = svd(a, full_matrices=False)
+    sign = SignDet()(u) * SignDet()(vh)  # +-1, constant
+    n = s.shape[-1]
+    others = where(eye(n, dtype=s.dtype, device=s.device) != 0, 1.0,
+                   s.unsqueeze(-2).broadcast_to(s.shape + (n,)))  # row i: s with s_i -> 1
+    return sign.unsqueeze(-1).unsqueeze(-1) * ((u * prod(others, -1).unsqueeze(-2)) @ vh)
+
+
+@dataclass(frozen=True)
+class Det(_Lapack):
+    """y = det A;  gA = g cof(A);  dy = <cof(A), dA>  (cof: the cofactor matrix)"""
+
+    batch = batch_leading
+
+    def forward(self, xp, a):
+        return xp.linalg.det(a)
+
+    def vjp(self, g, y, a):
+        return (g.unsqueeze(-1).unsqueeze(-1) * cofactor(a),)
+
+    def jvp(self, t, y, a):
+        return (cofactor(a) * t[0]).sum((-2, -1))
 
 
 @dataclass(frozen=True)
@@ -47,10 +80,10 @@ def slogdet(A: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def det(A: Tensor) -> Tensor:
-    """det A of square (batches of) matrices, as sign * exp(log|det A|). Its gradient,
-    det A * A^-T, is nan at a singular A (PyTorch's adjugate there is not implemented)."""
+    """det A of square (batches of) matrices; its gradient is the cofactor matrix, at singular
+    A too."""
     check_matrix("det", A, square=True)
-    return SignDet()(A) * LogAbsDet()(A).exp()
+    return Det()(A)
 
 
 def logdet(A: Tensor) -> Tensor:

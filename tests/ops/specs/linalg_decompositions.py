@@ -29,6 +29,17 @@ def negative_det(n):
     return lambda rng: make(rng)[[1, 0, *range(2, n)]]
 
 
+def rank_deficient(*shape):
+    """Square matrices of rank n - 1 (the last row the sum of the others): det is 0 there, and
+    its gradient, the cofactor matrix, is not."""
+    def make(rng):
+        x = rng.uniform(-2.0, 2.0, shape)
+        x[..., -1, :] = x[..., :-1, :].sum(-2)
+        return x
+
+    return make
+
+
 def _spd(x, eye):
     return x @ x.swapaxes(-1, -2) + x.shape[-1] * eye(x.shape[-1])
 
@@ -74,10 +85,12 @@ SPECS = [
     spec("inverse_method", "Solve", lambda a: a.inverse(), [well_conditioned(4, 4)],
          np.linalg.inv, torch.inverse, **LAPACK),
     # determinants
-    spec("linalg_det", ("SignDet", "LogAbsDet"), L.det, [well_conditioned(2, 3, 3)],
+    spec("linalg_det", "Det", L.det, [well_conditioned(2, 3, 3)],
          np.linalg.det, torch.linalg.det, **LAPACK),
-    spec("linalg_det_negative", ("SignDet", "LogAbsDet"), lambda a: a.det(), [negative_det(3)],
+    spec("linalg_det_negative", "Det", lambda a: a.det(), [negative_det(3)],
          np.linalg.det, torch.det, **LAPACK),
+    spec("linalg_det_singular", "Det", L.det, [rank_deficient(2, 3, 3)], np.linalg.det,
+         torch.linalg.det, second_order=False, **LAPACK),
     spec("linalg_slogdet_logabsdet", "LogAbsDet", lambda a: L.slogdet(a)[1],
          [negative_det(4)], lambda a: np.linalg.slogdet(a)[1],
          lambda a: torch.linalg.slogdet(a)[1], **LAPACK),
