@@ -203,3 +203,24 @@ def test_gradients_through_values_alone_at_ties_and_zeros(name, fn, tfn, make):
     (theirs,) = torch.autograd.grad(tfn(tx), tx, torch.tensor(g))
     np.testing.assert_allclose(np.asarray(ours), theirs.numpy(), rtol=1e-10, atol=1e-12,
                                err_msg=name)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, -1, -3])
+def test_matrix_power_as_pytorch(n):
+    a, ta = _pair(2, 3, 3)
+    a, ta = a + 3 * wl.eye(3, dtype=wl.float64), ta + 3 * torch.eye(3)
+    _close(L.matrix_power(a, n), torch.linalg.matrix_power(ta, n))
+
+
+def test_matrix_rank_as_pytorch():
+    a = RNG.standard_normal((2, 5, 4))
+    a[0, :, 3] = a[0, :, 0] - a[0, :, 1]
+    ours = L.matrix_rank(wl.tensor(a))
+    theirs = torch.linalg.matrix_rank(torch.tensor(a))
+    assert ours.dtype == wl.int64 and np.asarray(ours).tolist() == theirs.tolist() == [3, 4]
+
+
+def test_multi_dot_of_matrices_as_pytorch():
+    shapes = [(10, 2), (2, 30), (30, 3), (3, 4)]
+    pairs = [_pair(*s) for s in shapes]
+    _close(L.multi_dot([p[0] for p in pairs]), torch.linalg.multi_dot([p[1] for p in pairs]))

@@ -87,3 +87,12 @@ def test_derivatives_that_do_not_exist_say_so():
         L.qr(a)[0].sum().backward()
     with pytest.raises(NotImplementedError, match=r"linalg\.svd: .*full_matrices=False"):
         L.svd(a)[0].sum().backward()
+
+
+def test_product_arguments():
+    with pytest.raises(TypeError, match="linalg.matrix_power: n must be an integer"):
+        L.matrix_power(wl.eye(2), 1.5)
+    with pytest.raises(ValueError, match=r"linalg.multi_dot: tensor 1 must be 2-D.*\(2, 2, 2\)"):
+        L.multi_dot([wl.ones(2, 2), wl.ones(2, 2, 2), wl.ones(2, 2)])
+    with pytest.raises(ValueError, match="linalg.multi_dot: expected at least 2 tensors"):
+        L.multi_dot([wl.ones(2, 2)])

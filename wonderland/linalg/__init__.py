@@ -11,7 +11,8 @@ from .errors import LinAlgError
 from .matrix_exp import matrix_exp
 from .matrix_norm import matrix_norm
 from .norm import norm
-from .pinv import LstsqResult, lstsq, pinv
+from .pinv import LstsqResult, lstsq, matrix_rank, pinv
+from .products import matrix_power, multi_dot, vecdot
 from .qr import qr
 from .solve import inv, solve
 from .svd import svd, svdvals
@@ -19,6 +20,6 @@ from .vector_norm import vector_norm
 
 __all__ = [
     "LinAlgError", "LstsqResult", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
-    "logdet", "matrix_exp", "matrix_norm", "norm", "pinv", "qr", "slogdet", "solve", "svd",
-    "svdvals", "vector_norm",
+    "logdet", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
+    "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vecdot", "vector_norm",
 ]

@@ -1,6 +1,6 @@
-"""pinv and lstsq through the SVD, as PyTorch computes them: singular values at or under
-max(atol, rtol * the largest) count as zero. No branch depends on the values, so both run under
-vmap; like the SVD's, their derivatives need distinct singular values."""
+"""pinv, lstsq and matrix_rank through the SVD, as PyTorch computes them: singular values at
+or under max(atol, rtol * the largest) count as zero. No branch depends on the values, so they
+run under vmap; their derivatives go through the SVD primitive's."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -12,7 +12,7 @@ from ..core.tensor import Tensor
 from ..ops.binary import where
 from ..ops.creation import zeros
 from .errors import check_matrix
-from .svd import svd
+from .svd import svd, svdvals
 
 
 class LstsqResult(NamedTuple):
@@ -39,6 +39,15 @@ def _pinv(A: Tensor, atol, rtol) -> tuple[Tensor, Tensor]:
     keep = _kept(s.detach(), A.shape[-2:], atol, rtol)
     s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
     return vh.mT @ (s_inv.unsqueeze(-1) * u.mT), keep
+
+
+def matrix_rank(A: Tensor, *, atol: float | None = None, rtol: float | None = None,
+                hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * the largest), int64 (`hermitian`
+    is accepted and the general path taken)."""
+    check_matrix("matrix_rank", A)
+    with no_grad():
+        return _kept(svdvals(A), A.shape[-2:], atol, rtol).sum(-1)
 
 
 def pinv(A: Tensor, *, atol: float | None = None, rtol: float | None = None,

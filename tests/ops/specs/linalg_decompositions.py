@@ -1,9 +1,10 @@
 """Op-spec rows: wl.linalg (solve, inverse, determinants, Cholesky, QR, eigh, SVD, pinv, lstsq,
-matrix_exp, norms, cross). Inputs are well conditioned by construction: a random matrix plus n
-on the diagonal, or symmetric positive definite as X X^T + n I computed inside the row (so the
-derivative covers the whole of X while the decomposition reads one triangle). Eigenvectors and
-singular vectors are compared through functions their sign does not change. The LAPACK-backed
-rows have no float16 twin: those functions refuse float16, as PyTorch's do on the CPU."""
+matrix products and rank, matrix_exp, norms, cross). Inputs are well conditioned by
+construction: a random matrix plus n on the diagonal, or symmetric positive definite as
+X X^T + n I computed inside the row (so the derivative covers the whole of X while the
+decomposition reads one triangle). Eigenvectors and singular vectors are compared through
+functions their sign does not change. The LAPACK-backed rows have no float16 twin: those
+functions refuse float16, as PyTorch's do on the CPU."""
 import math
 
 import numpy as np
@@ -160,6 +161,20 @@ SPECS = [
     spec("linalg_lstsq_wide_vector", "SVD", lambda a, b: L.lstsq(a, b).solution,
          [real(3, 5), real(3)], lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0],
          lambda a, b: torch.linalg.lstsq(a, b, driver="gelsd").solution, **LAPACK),
+    # products and rank
+    spec("linalg_matrix_power", "MatMul", lambda a: L.matrix_power(a, 5), [real(2, 3, 3)],
+         lambda a: np.linalg.matrix_power(a, 5), lambda a: torch.linalg.matrix_power(a, 5),
+         float16=False),  # float16 rounds each of the products, PyTorch's in another order
+    spec("linalg_matrix_power_negative", "Solve", lambda a: L.matrix_power(a, -2),
+         [well_conditioned(3, 3)], lambda a: np.linalg.matrix_power(a, -2),
+         lambda a: torch.linalg.matrix_power(a, -2), **LAPACK),
+    spec("linalg_multi_dot", "MatMul", lambda *xs: L.multi_dot(xs),
+         [real(4), real(4, 2), real(2, 5), real(5)], lambda *xs: np.linalg.multi_dot(xs),
+         lambda *xs: torch.linalg.multi_dot(xs)),
+    spec("linalg_vecdot", "Mul", lambda x, y: L.vecdot(x, y, dim=0), [real(3, 4), real(3, 1)],
+         lambda x, y: (x * y).sum(0), lambda x, y: torch.linalg.vecdot(x, y, dim=0)),
+    spec("linalg_matrix_rank", "SVD", L.matrix_rank, [rank_deficient(2, 4, 4)],
+         np.linalg.matrix_rank, torch.linalg.matrix_rank, grad=False, **LAPACK),
     # matrix exponential (float16 as PyTorch's: in float32, rounded once)
     spec("linalg_matrix_exp", "MatrixExp", L.matrix_exp, [real(2, 3, 3)], None,
          torch.linalg.matrix_exp, float16=False),
