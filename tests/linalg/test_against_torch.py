@@ -224,3 +224,13 @@ def test_multi_dot_of_matrices_as_pytorch():
     shapes = [(10, 2), (2, 30), (30, 3), (3, 4)]
     pairs = [_pair(*s) for s in shapes]
     _close(L.multi_dot([p[0] for p in pairs]), torch.linalg.multi_dot([p[1] for p in pairs]))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4)])
+def test_full_svd_gradient_leaves_the_extra_vectors_out_as_pytorch(shape):
+    a = RNG.standard_normal(shape)
+    x, tx = wl.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    f = lambda u, s, vh: (u.sum(0) * u[0]).sum() + s.sum() + (vh[:, 0] * vh[:, 1]).sum()  # noqa
+    (ours,) = wl.autograd.grad(f(*L.svd(x)), x)
+    (theirs,) = torch.autograd.grad(f(*torch.linalg.svd(tx)), tx)
+    _close(ours, theirs)

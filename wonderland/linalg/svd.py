@@ -9,6 +9,7 @@ from ..ops.batching import batch_leading
 from ..ops.binary import where
 from ..ops.creation import eye
 from ..ops.einsum import einsum
+from ..ops.pad import pad
 from .eigh import gaps
 from .errors import _Lapack, check_matrix, lapack_call
 from .pack import pack, pack_arrays, unpack
@@ -18,7 +19,8 @@ from .pack import pack, pack_arrays, unpack
 class SVD(_Lapack):
     """(U, S, Vh) = svd(A), packed;  with F = gaps(S^2), skew(X) = X - X^T:
     gA = U (diag(gS) + F o (skew(U^T gU) S + S skew(V^T gV))) Vh
-         + (I - U U^T) gU S^-1 Vh [tall A] + U S^-1 gVh (I - V Vh) [wide A]"""
+         + (I - U U^T) gU S^-1 Vh [tall A] + U S^-1 gVh (I - V Vh) [wide A]
+    (the full factors' extra vectors take no part: PyTorch's choice)"""
 
     full_matrices: bool = False
     batch = batch_leading
@@ -39,18 +41,16 @@ class SVD(_Lapack):
         return unpack(y, self.shapes(a))
 
     def _reduced(self, y, a) -> list[Tensor]:
-        """The reduced factors: the full U and Vh of a non-square A have extra vectors that are
-        not unique, so no derivative goes through them (PyTorch refuses them too)."""
-        m, n = a.shape[-2:]
-        if self.full_matrices and m != n:
-            raise NotImplementedError(f"linalg.svd: derivatives of full_matrices=True need a "
-                                      f"square input, got shape {a.shape}; use "
-                                      f"full_matrices=False")
-        return self.factors(y, a)
+        """The reduced factors (U's and Vh's first k vectors). The extra vectors of the full
+        U and Vh of a non-square A are not unique: as PyTorch, no derivative goes through
+        them (their cotangent is dropped, their tangent is 0)."""
+        u, s, vh = self.factors(y, a)
+        k = s.shape[-1]
+        return [u[..., :k], s, vh[..., :k, :]] if self.full_matrices else [u, s, vh]
 
     def vjp(self, g, y, a):
         u, s, vh = self._reduced(y, a)
-        gu, gs, gvh = self.factors(g, a)
+        gu, gs, gvh = self._reduced(g, a)
         utgu, vtgv = u.mT @ gu, vh @ gvh.mT
         inner = gaps(s * s) * ((utgu - utgu.mT) * s.unsqueeze(-2)
                                + s.unsqueeze(-1) * (vtgv - vtgv.mT))
@@ -78,7 +78,11 @@ class SVD(_Lapack):
             du = du + (da @ vh.mT - u @ p) * inv_s
         if n > s.shape[-1]:
             dv = dv + (da.mT @ u - vh.mT @ p.mT) * inv_s
-        return pack(a.shape[:-2], du, einsum("...ii->...i", p), dv.mT)
+        dvh = dv.mT
+        if self.full_matrices:  # the extra vectors: tangent 0
+            du = pad(du, (0, m - s.shape[-1]))
+            dvh = pad(dvh, (0, 0, 0, n - s.shape[-1]))
+        return pack(a.shape[:-2], du, einsum("...ii->...i", p), dvh)
 
 
 def _reciprocal(s: Tensor) -> Tensor:

@@ -145,6 +145,14 @@ SPECS = [
     spec("linalg_svd_full_square", "SVD", lambda a: _svd_polar(*L.svd(a)), [real(3, 3)],
          lambda a: _svd_polar(*np.linalg.svd(a)), lambda a: _svd_polar(*torch.linalg.svd(a)),
          **LAPACK),
+    *[spec(f"linalg_svd_full_{name}", "SVD",
+           lambda a, k=k: (lambda u, s, vh: u[..., :k] @ vh[..., :k, :] * s.sum())(*L.svd(a)),
+           [real(*shape)],
+           lambda a, k=k: (lambda u, s, vh: u[..., :k] @ vh[..., :k, :] * s.sum())(
+               *np.linalg.svd(a)),
+           lambda a, k=k: (lambda u, s, vh: u[..., :k] @ vh[..., :k, :] * s.sum())(
+               *torch.linalg.svd(a)), **LAPACK)
+      for name, shape, k in [("tall", (4, 3), 3), ("wide", (2, 4), 2)]],
     spec("svd_method", "SVD", lambda a: (lambda u, s, v: u @ v.mT + s.sum())(*a.svd()),
          [real(4, 3)], lambda a: (lambda u, s, vh: u @ vh + s.sum())(
              *np.linalg.svd(a, full_matrices=False)),
