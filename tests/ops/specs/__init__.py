@@ -7,8 +7,8 @@ from . import (
                conv,
                fused,
                index,
-               linalg,
                linalg_decompositions,
+               matmul,
                more_ops,
                reduce,
                shape,
@@ -19,7 +19,7 @@ from . import (
 )
 from .float16 import SPECS as FLOAT16_EXTREMES
 
-FLOAT64_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, linalg, sort, conv,
+FLOAT64_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, matmul, sort, conv,
                                   transformer, fused, special, linalg_decompositions,
                                   more_ops)
                  for s in family.SPECS]
