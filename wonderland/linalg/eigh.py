@@ -32,7 +32,8 @@ class Eigh(_Lapack):
     batch = batch_leading
 
     def forward(self, xp, a):
-        values, vectors = lapack_call("eigh", xp.linalg.eigh, a, what="not diagonalisable")
+        values, vectors = lapack_call("eigh", xp.linalg.eigh, a,
+                                      what="one whose eigenvalues did not converge")
         return pack_arrays(xp, a.shape[:-2], values, vectors)
 
     @staticmethod
