@@ -1,5 +1,6 @@
-"""The core works with only what pyproject.toml declares (NumPy and safetensors: wl.save / wl.load
-are core API), and importing it does not pull in PyTorch or other heavy optional packages."""
+"""The core works with only what pyproject.toml declares (NumPy; safetensors, as wl.save / wl.load
+are core API; ml_dtypes for wl.bfloat16), and importing it does not pull in PyTorch or other heavy
+optional packages."""
 import ast
 import re
 import subprocess
