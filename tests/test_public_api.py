@@ -14,7 +14,7 @@ import wonderland as wl
 
 PUBLIC_SUBPACKAGES = {"autograd", "backend", "bench", "data", "func", "models", "nn", "ops",
                       "optim", "recipes", "train", "tune", "viz", "distributions",
-                      "accelerator", "amp", "backends", "cuda", "linalg"}
+                      "accelerator", "amp", "backends", "cuda", "linalg", "utils"}
 # modules that once leaked into wl (through `from .ops import *`) or are layers underneath
 INTERNAL = ["atomic", "autodiff", "batching", "binary", "compare", "core", "creation", "functional",
             "index", "join", "keys", "methods", "precision", "reduce", "rounding", "serialization",
@@ -74,3 +74,11 @@ def test_all_is_explicit_complete_and_exists(package):
                 if not n.startswith("_") and n not in names and not isinstance(v, types.ModuleType)
                 and getattr(v, "__module__", "").startswith(package + ".")]
     assert not unlisted, f"{package} defines public names missing from __all__: {unlisted}"
+
+
+def test_torch_utils_data_path_gives_the_data_package_objects():
+    from wonderland.utils.data import DataLoader, Dataset, TensorDataset
+
+    assert DataLoader is wl.data.DataLoader and Dataset is wl.data.Dataset
+    assert wl.utils.data.TensorDataset is TensorDataset is wl.data.TensorDataset
+    assert set(wl.utils.data.__all__) == set(wl.data.__all__)

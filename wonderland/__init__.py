@@ -15,6 +15,7 @@ from . import (
     optim,
     train,
     tune,
+    utils,
 )
 from .amp import autocast
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
@@ -73,7 +74,7 @@ __all__ = [
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "Generator", "manual_seed", "seed", "initial_seed",
     "save", "load", "save_state", "load_state",
-    "distributions",
+    "distributions", "utils",
     "linalg", "logdet", "det", "inverse", "cholesky", "qr", "svd", "norm",
     *ops.__all__,
 ]
