@@ -39,7 +39,7 @@ from .core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enab
 from .core.random import Generator, initial_seed, manual_seed, seed
 from .core.tensor import Tensor, is_tensor
 from .linalg import logdet
-from .linalg.tensor_methods import cholesky, det, inverse, norm, qr, svd
+from .linalg.tensor_methods import cholesky, cross, det, inverse, norm, qr, svd
 from .ops import *  # noqa: F403  (the tensor functions: wl.exp, wl.einsum, wl.cat ...)
 from .serialization import load, load_state, save, save_state
 
@@ -75,6 +75,6 @@ __all__ = [
     "Generator", "manual_seed", "seed", "initial_seed",
     "save", "load", "save_state", "load_state",
     "distributions", "utils",
-    "linalg", "logdet", "det", "inverse", "cholesky", "qr", "svd", "norm",
+    "linalg", "logdet", "det", "inverse", "cholesky", "qr", "svd", "norm", "cross",
     *ops.__all__,
 ]

@@ -234,3 +234,21 @@ def test_full_svd_gradient_leaves_the_extra_vectors_out_as_pytorch(shape):
     (ours,) = wl.autograd.grad(f(*L.svd(x)), x)
     (theirs,) = torch.autograd.grad(f(*torch.linalg.svd(tx)), tx)
     _close(ours, theirs)
+
+
+def test_cross_as_torch_cross_with_and_without_dim():
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))
+    wa, wb = wl.tensor(a, requires_grad=True), wl.tensor(b)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b)
+    with pytest.warns(UserWarning, match="without specifying the dim"):
+        ours = wl.cross(wa, wb)  # the first dimension of size 3, as torch.cross
+    with pytest.warns(UserWarning, match="without specifying the dim"):
+        theirs = torch.cross(ta, tb)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12)
+    (g,) = wl.autograd.grad(ours.sum(), wa)
+    (tg,) = torch.autograd.grad(theirs.sum(), ta)
+    np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12)
+    c, d = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    np.testing.assert_allclose(wl.tensor(c).cross(wl.tensor(d), dim=1).numpy(),
+                               torch.tensor(c).cross(torch.tensor(d), dim=1).numpy(), rtol=1e-12)

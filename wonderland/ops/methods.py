@@ -115,7 +115,7 @@ METHODS = {
     "multinomial": multinomial, "bernoulli": bernoulli,
     "matmul": matmul.matmul, "mm": matmul.mm, "bmm": matmul.bmm, "dot": matmul.dot,
     **{name: _linalg_method(name) for name in (
-        "det", "inverse", "cholesky", "qr", "svd", "norm")},
+        "det", "inverse", "cholesky", "qr", "svd", "norm", "cross")},
     # dtypes and copies
     "type": _type, "float": _cast_method(dt.float32), "double": _cast_method(dt.float64),
     "half": _cast_method(dt.float16), "long": _cast_method(dt.int64),
