@@ -13,6 +13,7 @@ from . import (
     nn,
     ops,
     optim,
+    sparse,
     train,
     tune,
     utils,
@@ -42,6 +43,7 @@ from .linalg import logdet
 from .linalg.tensor_methods import cholesky, cross, det, inverse, norm, qr, svd
 from .ops import *  # noqa: F403  (the tensor functions: wl.exp, wl.einsum, wl.cat ...)
 from .serialization import load, load_state, save, save_state
+from .sparse import sparse_coo_tensor, spmm
 
 bool = bool_  # noqa: A001  (wl.bool, as torch.bool)
 float = float32  # noqa: A001
@@ -75,6 +77,7 @@ __all__ = [
     "Generator", "manual_seed", "seed", "initial_seed",
     "save", "load", "save_state", "load_state",
     "distributions", "utils",
+    "sparse", "sparse_coo_tensor", "spmm",
     "linalg", "logdet", "det", "inverse", "cholesky", "qr", "svd", "norm", "cross",
     *ops.__all__,
 ]

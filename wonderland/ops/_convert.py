@@ -33,6 +33,9 @@ def promote_args(name: str, *args) -> list[Tensor] | tuple[Tensor, ...]:
                 break
         else:
             return args
+    # a sparse operand (wonderland.sparse) of an elementwise op is densified, as PyTorch's
+    # dense + sparse is dense
+    args = [a.to_dense() if getattr(a, "is_sparse", False) else a for a in args]
     tensors = [a for a in args if isinstance(a, Tensor)]
     if not tensors:
         raise TypeError(f"{name}: expected at least one tensor argument")

@@ -39,6 +39,8 @@ def _blas_ready(xp, a):
 @lower_precision  # under autocast, in its dtype (mm, bmm and @ too)
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with NumPy's rules: 1-D operands are vectors, leading dims broadcast."""
+    if getattr(a, "is_sparse", False) or getattr(b, "is_sparse", False):
+        return _sparse_product(a, b)
     a, b = promote_args("matmul", a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -63,7 +65,15 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return y
 
 
+def _sparse_product(a, b) -> Tensor:
+    """a @ b where one is a sparse tensor (wonderland.sparse, built on ops): its methods
+    multiply, as torch.mm and torch.matmul take a sparse operand."""
+    return a.__matmul__(b) if getattr(a, "is_sparse", False) else b.__rmatmul__(a)
+
+
 def mm(a: Tensor, b: Tensor) -> Tensor:
+    if getattr(a, "is_sparse", False) or getattr(b, "is_sparse", False):
+        return _sparse_product(a, b)
     if a.ndim != 2 or b.ndim != 2:
         raise ValueError(f"mm: expects 2-D operands, got {a.shape} and {b.shape}")
     return matmul(a, b)

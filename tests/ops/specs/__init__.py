@@ -13,6 +13,7 @@ from . import (
                reduce,
                shape,
                sort,
+               sparse,
                special,
                transformer,
                unary,
@@ -21,7 +22,7 @@ from .float16 import SPECS as FLOAT16_EXTREMES
 
 FLOAT64_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, matmul, sort, conv,
                                   transformer, fused, special, linalg_decompositions,
-                                  more_ops)
+                                  more_ops, sparse)
                  for s in family.SPECS]
 FLOAT16_TWINS = [t for t in map(float16_twin, FLOAT64_SPECS) if t is not None]
 ALL_SPECS = FLOAT64_SPECS + FLOAT16_TWINS + FLOAT16_EXTREMES
