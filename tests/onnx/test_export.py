@@ -1,0 +1,161 @@
+"""wl.onnx.export: models built from the covered layers, exported, checked by onnx.checker and
+run by onnxruntime, give wonderland's own outputs (float32), also at a batch size other than
+the example's when the batch axis is dynamic."""
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+import wonderland as wl
+from wonderland import nn
+from wonderland.models.cnn import ConvNet1d, ConvNet2d
+
+RTOL, ATOL = 1e-5, 1e-6
+
+
+def export_and_run(tmp_path, model, example, runs, dynamic=True, **kw):
+    """Export model at the example inputs, then compare onnxruntime with wonderland on each
+    tuple of inputs in runs; the exported proto."""
+    names = [f"x{i}" for i in range(len(example))]
+    path = tmp_path / "model.onnx"
+    axes = {n: {0: "batch"} for n in names} if dynamic else None
+    wl.onnx.export(model, example, str(path), input_names=names, dynamic_axes=axes, **kw)
+    proto = onnx.load(str(path))
+    onnx.checker.check_model(proto, full_check=True)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    model.eval()
+    for inputs in runs:
+        got = session.run(None, {n: x.numpy() for n, x in zip(names, inputs)})
+        with wl.no_grad():
+            want = model(*inputs)
+        want = [want] if isinstance(want, wl.Tensor) else list(want)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.dtype == w.numpy().dtype
+            np.testing.assert_allclose(g, w.numpy(), rtol=RTOL, atol=ATOL)
+    return proto
+
+
+def test_mlp_with_a_dynamic_batch(tmp_path):
+    wl.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), nn.Sigmoid(),
+                          nn.Linear(16, 3), nn.Tanh())
+    proto = export_and_run(tmp_path, model, (wl.randn(2, 6),),
+                           [(wl.randn(2, 6),), (wl.randn(7, 6),)])
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+    # the parameters travel as initializers under their names
+    assert {"0.weight", "0.bias", "4.bias"} <= {t.name for t in proto.graph.initializer}
+
+
+def test_mnist1d_cnn(tmp_path):
+    wl.manual_seed(0)
+    model = ConvNet1d()
+    export_and_run(tmp_path, model, (wl.randn(3, 40),), [(wl.randn(3, 40),), (wl.randn(8, 40),)])
+
+
+def test_2d_cnn_with_max_pooling_and_dropout_in_training_mode(tmp_path):
+    wl.manual_seed(0)
+    model = ConvNet2d(image_size=12, channels=(4, 6), hidden=8)
+    model.train()  # exported in eval mode (dropout off), the mode restored after
+    export_and_run(tmp_path, model, (wl.randn(2, 1, 12, 12),), [(wl.randn(5, 1, 12, 12),)])
+    model.train()
+    wl.onnx.export(model, wl.randn(2, 1, 12, 12), str(tmp_path / "again.onnx"))
+    assert model.training
+
+
+class Block(nn.Module):
+    """A pre-norm Transformer block: LayerNorm, self-attention, LayerNorm, GELU MLP."""
+
+    def __init__(self, dim=8, heads=2, approximate="none"):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(approximate=approximate),
+                                 nn.Linear(4 * dim, dim))
+
+    def forward(self, x):
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.mlp(self.norm2(x))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_transformer_block(tmp_path, approximate):
+    wl.manual_seed(0)
+    model = Block(approximate=approximate)
+    export_and_run(tmp_path, model, (wl.randn(2, 5, 8),),
+                   [(wl.randn(2, 5, 8),), (wl.randn(4, 5, 8),)])
+
+
+def test_transformer_block_at_opset_18(tmp_path):
+    # from opset 18 the reductions take their axes as an input, not an attribute
+    wl.manual_seed(0)
+    proto = export_and_run(tmp_path, Block(), (wl.randn(2, 5, 8),), [(wl.randn(3, 5, 8),)],
+                           opset_version=18)
+    assert proto.opset_import[0].version == 18
+
+
+class Tagger(nn.Module):
+    """Embedding, GRU, Linear on every step, log-softmax: a small sequence tagger."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(11, 6)
+        self.gru = nn.GRU(6, 5, batch_first=True)
+        self.head = nn.Linear(5, 4)
+
+    def forward(self, tokens):
+        out, _ = self.gru(self.embed(tokens))
+        return nn.functional.log_softmax(self.head(out), dim=-1)
+
+
+def test_embedding_gru_tagger(tmp_path):
+    wl.manual_seed(0)
+    tokens = wl.randint(0, 11, (2, 7))
+    export_and_run(tmp_path, Tagger(), (tokens,), [(tokens,)], dynamic=False)
+
+
+def test_several_inputs_and_outputs(tmp_path):
+    class Two(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, a, b):
+            h = self.fc(a) * b - 2.0
+            return h.sum(-1), h[:, 1:].mean(0), wl.cat([a, b], 1)
+
+    wl.manual_seed(0)
+    export_and_run(tmp_path, Two(), (wl.randn(2, 3), wl.randn(2, 3)),
+                   [(wl.randn(2, 3), wl.randn(2, 3))], dynamic=False)
+
+
+def test_an_unsupported_primitive_is_named_with_its_module(tmp_path):
+    class Sorts(nn.Module):
+        def forward(self, x):
+            return x.argsort(-1)
+
+    class Outer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Sorts()
+
+        def forward(self, x):
+            return self.inner(x)
+
+    with pytest.raises(NotImplementedError, match=r"ArgSort.*'inner' \(Sorts\)"):
+        wl.onnx.export(Outer(), wl.randn(2, 3), str(tmp_path / "m.onnx"))
+
+
+def test_arguments_are_checked(tmp_path):
+    model = nn.Linear(2, 2)
+    path = str(tmp_path / "m.onnx")
+    with pytest.raises(ValueError, match="opset_version"):
+        wl.onnx.export(model, wl.randn(1, 2), path, opset_version=9)
+    with pytest.raises(ValueError, match="input_names"):
+        wl.onnx.export(model, wl.randn(1, 2), path, input_names=["a", "b"])
+    with pytest.raises(ValueError, match="dynamic_axes names 'z'"):
+        wl.onnx.export(model, wl.randn(1, 2), path, dynamic_axes={"z": [0]})
+    with pytest.raises(TypeError, match="args"):
+        wl.onnx.export(model, [1.0], path)
