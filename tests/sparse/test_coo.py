@@ -87,3 +87,14 @@ def test_sparse_plus_sparse_and_times_a_number_stay_sparse():
 def test_construction_errors_name_the_op(indices, values, size, match):
     with pytest.raises(ValueError, match=f"sparse_coo_tensor: .*{match}"):
         wl.sparse_coo_tensor(indices, values, size)
+
+
+@pytest.mark.parametrize("value", [2.5, 0.0])
+def test_zero_dimensional_tensors_as_torch(value):
+    s, t = wl.tensor(value).to_sparse(), torch.tensor(value).to_sparse()
+    assert s._nnz() == t._nnz() and s._indices().shape == tuple(t._indices().shape)
+    close(s.to_dense(), t.to_dense())
+    s = wl.sparse_coo_tensor(np.zeros((0, 3), np.int64), [1.0, 2.0, 3.0], ())
+    t = torch_sparse(np.zeros((0, 3), np.int64), [1.0, 2.0, 3.0], ())
+    assert s.coalesce()._indices().shape == tuple(t.coalesce()._indices().shape) == (0, 1)
+    close(s.coalesce().values(), t.coalesce().values())

@@ -49,10 +49,12 @@ def to_sparse(x: Tensor, sparse_dim: int | None = None) -> SparseCOO:
     if sparse_dim is not None and sparse_dim != x.ndim:
         raise ValueError(f"to_sparse: sparse_dim={sparse_dim} would make a hybrid tensor, "
                          f"which wonderland does not support (use {x.ndim} or leave it out)")
-    coords = np.stack(np.nonzero(np.asarray(x.detach().cpu()))).astype(np.int64)
-    flat = np.ravel_multi_index(tuple(coords), x.shape) if x.ndim else np.zeros(0, np.int64)
-    if x.ndim == 0:  # a 0-d tensor: one stored value, or none
-        coords = np.zeros((0, int(x.item() != 0)), np.int64)
+    array = np.asarray(x.detach().cpu())
+    if x.ndim == 0:  # a 0-d tensor: no coordinates, one stored value or none
+        coords = np.zeros((0, int(array != 0)), np.int64)
         flat = np.zeros(coords.shape[1], np.int64)
+    else:
+        coords = np.stack(np.nonzero(array)).astype(np.int64)
+        flat = np.ravel_multi_index(tuple(coords), x.shape)
     values = x.reshape(-1)[as_tensor(flat, device=x.device)]
     return SparseCOO(as_tensor(coords, device=x.device), values, x.shape, coalesced=True)

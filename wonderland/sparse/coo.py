@@ -98,7 +98,8 @@ class SparseCOO:
         values = zeros(len(unique), dtype=self.dtype, device=self.device)
         values = values.index_add(0, as_tensor(inverse.reshape(-1), device=self.device),
                                   self._vals)
-        coords = np.stack(np.unravel_index(unique, self.shape)) if self.ndim else unique[None]
+        coords = (np.stack(np.unravel_index(unique, self.shape)) if self.ndim
+                  else np.zeros((0, len(unique)), np.int64))
         return SparseCOO(_int64(coords, self.device), values, self.shape, coalesced=True)
 
     def to_dense(self) -> Tensor:
