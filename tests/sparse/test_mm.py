@@ -75,3 +75,15 @@ def test_without_scipy_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "scipy.sparse", None)  # what a missing SciPy looks like
     with pytest.raises(ImportError, match="pip install scipy"):
         s @ wl.ones(SHAPE[1], 2, dtype=wl.float64)
+
+
+def test_a_sparse_leaf_gets_a_sparse_gradient():
+    indices, values = np.array([[0, 1, 3], [4, 0, 2]]), np.array([1.0, -2.0, 0.5])
+    s = wl.sparse_coo_tensor(indices, values, SHAPE, dtype=wl.float64, requires_grad=True)
+    t = torch.sparse_coo_tensor(torch.as_tensor(indices), values, SHAPE, requires_grad=True,
+                                check_invariants=True)
+    dense = np.random.default_rng(6).standard_normal((SHAPE[1], 2))
+    (s @ wl.tensor(dense)).pow(2).sum().backward()
+    torch.sparse.mm(t, torch.tensor(dense)).pow(2).sum().backward()
+    assert s.requires_grad and s.grad.is_sparse and t.grad.is_sparse and len(s) == len(t)
+    close(s.grad.to_dense(), t.grad.to_dense())

@@ -43,8 +43,17 @@ class SparseCOO:
     def grad_fn(self):
         return self._vals.grad_fn
 
+    @property
+    def grad(self) -> SparseCOO | None:
+        """The gradient of a sparse leaf, sparse at its coordinates (the values' gradient)."""
+        g = self._vals.grad
+        return None if g is None else SparseCOO(self._idx, g, self.shape, self._coalesced)
+
     def dim(self) -> int:
         return self.ndim
+
+    def __len__(self) -> int:
+        return self.shape[0]
 
     def size(self, dim: int | None = None):
         return self.shape if dim is None else self.shape[dim]
