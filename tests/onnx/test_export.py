@@ -159,3 +159,34 @@ def test_arguments_are_checked(tmp_path):
         wl.onnx.export(model, wl.randn(1, 2), path, dynamic_axes={"z": [0]})
     with pytest.raises(TypeError, match="args"):
         wl.onnx.export(model, [1.0], path)
+
+
+class Residual(nn.Module):
+    """ResNet's way: out += identity (in place as PyTorch's), and a detached branch."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(4, 4), nn.Linear(4, 4)
+
+    def forward(self, x):
+        out = self.fc1(x).relu()
+        out += x
+        out = self.fc2(out)
+        out += x.detach() * 0.5
+        return out.relu()
+
+
+def test_in_place_updates_and_detached_aliases_are_traced(tmp_path):
+    wl.manual_seed(0)
+    export_and_run(tmp_path, Residual(), (wl.randn(3, 4),), [(wl.randn(3, 4),), (wl.randn(6, 4),)])
+
+
+def test_a_write_into_part_of_a_traced_tensor_is_refused(tmp_path):
+    class Partial(nn.Module):
+        def forward(self, x):
+            h = x * 2
+            h.numpy()[:, 0] = 0.0  # writes into h's memory, behind the ops' back
+            return h + 1
+
+    with pytest.raises(NotImplementedError, match="written in place in part"):
+        wl.onnx.export(Partial(), wl.randn(2, 3), str(tmp_path / "m.onnx"))

@@ -49,6 +49,7 @@ def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
     if not 13 <= opset_version <= onnx.defs.onnx_opset_version():
         raise ValueError(f"onnx.export: opset_version must be between 13 and "
                          f"{onnx.defs.onnx_opset_version()}, got {opset_version}")
+    given = [x._data.copy() for x in args]  # the model may write into its inputs
     rec, out, calls = _run(model, args)
     outputs = [t for t in tree_flatten(out)[0]]
     if not outputs or not all(isinstance(t, Tensor) for t in outputs):
@@ -61,11 +62,10 @@ def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
         params = {id(t): n for n, t in [*model.named_parameters(), *model.named_buffers()]}
     g = Graph(opset_version)
     builder = _Builder(g, params, calls)
-    for x, name in zip(args, input_names):
-        builder.names[id(x)] = name
-        builder.live.add(id(x))
-    for prim, xs, y in rec.ops:
-        builder.op(prim, xs, y)
+    for x, name, value in zip(args, input_names, given):
+        builder.add_live(x, name, value)
+    for (prim, xs, y), (values, value) in zip(rec.ops, rec.values):
+        builder.op(prim, xs, y, values, value)
     for t, name in zip(outputs, output_names):
         g.nodes.append(helper.make_node("Identity", [builder.name(t)], [name],
                                         name=g.fresh("output")))
@@ -108,31 +108,63 @@ class _Builder:
         self.live: set[int] = set()  # ids of the tensors that depend on a graph input
         self.expanded: dict[int, str] = {}  # BroadcastTo output -> its unexpanded input's name
         self.keep: list[Tensor] = []  # constants named here: kept alive so ids stay unique
+        # live tensors by their array, with the values they had when named: an alias that no
+        # op made (detach(), .data) reads the same value; a changed value is an in-place write
+        self.arrays: dict[int, Tensor] = {}
+        self.seen: dict[int, np.ndarray] = {}
+        self.outputs: list[Tensor] = []  # the live ops' outputs, in order
 
-    def name(self, t: Tensor) -> str:
-        """t's value in the graph: an op's output, an input, or an initializer made now."""
+    def add_live(self, t: Tensor, name: str, value: np.ndarray) -> None:
+        self.names[id(t)] = name
+        self.live.add(id(t))
+        self.arrays.setdefault(id(t._data), t)
+        self.seen[id(t)] = value
+
+    def name(self, t: Tensor, value: np.ndarray | None = None) -> str:
+        """t's value in the graph when it held `value` (default: its values now): an op's
+        output, an input (or an alias of one), or an initializer made now."""
+        value = t._data if value is None else value
+        known = self.arrays.get(id(t._data))
+        if id(t) not in self.names and known is not None:
+            t = known
         name = self.names.get(id(t))
         if name is None:
             name = self.params.get(id(t)) or self.g.fresh("const")
-            self.g.initializer(name, np.asarray(t._data))
+            self.g.initializer(name, np.asarray(value))
             self.names[id(t)] = name
             self.keep.append(t)
+        elif id(t) in self.seen and not _same(self.seen[id(t)], value):
+            name = self._written(t, value)
         return name
 
-    def op(self, prim, xs, y) -> None:
-        live = any(id(x) in self.live for x in xs)
+    def _written(self, t: Tensor, value: np.ndarray) -> str:
+        """The value of t after an in-place op wrote into it: the latest op output that holds
+        exactly its values (x += y writes the result of the Add it ran). A write into part of
+        t (a view, x[k] = v) has no such op: that is not exported rather than exported wrong."""
+        for y in reversed(self.outputs):
+            if y is not t and _same(self.seen[id(y)], value):
+                self.add_live(t, self.names[id(y)], value)
+                return self.names[id(y)]
+        raise NotImplementedError("onnx.export: a tensor of the trace was written in place "
+                                  "in part (through a view or an index); write it out of place")
+
+    def op(self, prim, xs, y, values, value) -> None:
+        live = any(id(x) in self.live or id(x._data) in self.arrays for x in xs)
         if not live and prim.name != "BroadcastTo":
             return  # a constant: named (as an initializer) when an op or output reads it
         convert = CONVERTERS.get(prim.name)
         if convert is None:
             raise NotImplementedError(f"onnx.export: no ONNX converter for the primitive "
                                       f"{prim.name}, run by {self._where(xs)}")
-        ins = [self.name(x) for x in xs]
+        ins = [self.name(x, v) for x, v in zip(xs, values)]
         if prim.name in _BROADCASTING:
             ins = [self.expanded.get(id(x), n) for x, n in zip(xs, ins)]
-        self.names[id(y)] = convert(self.g, prim, ins, xs, y)
+        name = convert(self.g, prim, ins, xs, y)
         if live:
-            self.live.add(id(y))
+            self.add_live(y, name, value)
+            self.outputs.append(y)
+        else:
+            self.names[id(y)] = name
         if prim.name == "BroadcastTo":
             self.expanded[id(y)] = self.expanded.get(id(xs[0]), ins[0])
 
@@ -145,6 +177,11 @@ class _Builder:
             return "the model's own forward"
         path, cls, _ = self.calls.calls[key]
         return f"module {path!r} ({cls})"
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(
+        a, b, equal_nan=a.dtype.kind in "fc")
 
 
 def _names(names, n: int, kind: str) -> list[str]:

@@ -13,10 +13,13 @@ from ..core.tensor import Tensor
 
 class Recorder:
     """While entered, notes (prim, inputs, output) of every bind on the plain path (no jvp or
-    vmap open). The tensors are kept, so their ids stay unique while the record is read."""
+    vmap open), and copies of the values each input and the output had then (an in-place op
+    may change them later). The tensors are kept, so their ids stay unique while the record is
+    read."""
 
     def __init__(self) -> None:
         self.ops: list[tuple[Primitive, tuple[Tensor, ...], Tensor]] = []
+        self.values: list[tuple[tuple, object]] = []  # (inputs' values, output's value) per op
         self._outer = None
 
     def __enter__(self) -> Recorder:
@@ -30,6 +33,7 @@ class Recorder:
 
     def after(self, prim: Primitive, xs: tuple[Tensor, ...], out: Tensor) -> None:
         self.ops.append((prim, xs, out))
+        self.values.append((tuple(x._data.copy() for x in xs), out._data.copy()))
         if self._outer is not None:
             self._outer.after(prim, xs, out)
 
