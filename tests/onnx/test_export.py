@@ -190,3 +190,18 @@ def test_a_write_into_part_of_a_traced_tensor_is_refused(tmp_path):
 
     with pytest.raises(NotImplementedError, match="written in place in part"):
         wl.onnx.export(Partial(), wl.randn(2, 3), str(tmp_path / "m.onnx"))
+
+
+def test_cnn_with_padded_pooling_batch_norm_and_transposed_convolutions(tmp_path):
+    # padding (IndexAdd -> Pad), window views (AsStrided -> Gather), a -inf frame built at the
+    # example's batch size (cut to one slice, so the batch stays dynamic), ConvTranspose
+    wl.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+        nn.MaxPool2d(3, stride=2, padding=1), nn.AvgPool2d(3, stride=1, padding=1),
+        nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1), nn.Upsample(scale_factor=2),
+        nn.Conv2d(2, 3, 3), nn.AdaptiveAvgPool2d((2, 3)), nn.Flatten(), nn.Linear(18, 2))
+    with wl.no_grad():  # one training step's running statistics, not the initial ones
+        model(wl.randn(8, 3, 7, 7) + 1)
+    export_and_run(tmp_path, model, (wl.randn(2, 3, 7, 7),),
+                   [(wl.randn(2, 3, 7, 7),), (wl.randn(5, 3, 7, 7),)])

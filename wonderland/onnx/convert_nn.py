@@ -1,5 +1,6 @@
 """Converters of the layer primitives: Affine (Gemm, or MatMul + Add beyond 2-D), MatMul,
-Conv and BlockMax (MaxPool with the stride of its kernel)."""
+Conv, ConvInputGrad run forwards (ConvTranspose) and BlockMax (MaxPool with the stride of its
+kernel)."""
 from __future__ import annotations
 
 from .table import converts
@@ -27,6 +28,20 @@ def conv(g, prim, ins, xs, out):
                   kernel_shape=list(xs[1].shape[2:]))
 
 
+@converts("ConvInputGrad")
+def conv_transpose(g, prim, ins, xs, out):
+    """The transposed convolution of x by w (conv_transpose's primitive, inputs w, x): ONNX's
+    ConvTranspose, the output padding making up the size asked for."""
+    w, x = xs
+    kernel = w.shape[2:]
+    extra = [size - (s * (n - 1) + (k - 1) * d + 1 - lo - hi) for size, s, n, k, d, (lo, hi)
+             in zip(prim.size, prim.stride, x.shape[2:], kernel, prim.dilation, prim.pads)]
+    pads = [lo for lo, _ in prim.pads] + [hi for _, hi in prim.pads]
+    return g.node("ConvTranspose", [ins[1], ins[0]], strides=list(prim.stride), pads=pads,
+                  dilations=list(prim.dilation), group=int(prim.groups),
+                  kernel_shape=list(kernel), output_padding=extra)
+
+
 @converts("BlockMax")
 def block_max(g, prim, ins, xs, out):
     if xs[0].ndim != len(prim.kernel) + 2:
@@ -34,3 +49,8 @@ def block_max(g, prim, ins, xs, out):
                                   f"dims of a {xs[0].ndim}-D tensor (MaxPool wants N, C first)")
     kernel = [int(k) for k in prim.kernel]
     return g.node("MaxPool", ins, kernel_shape=kernel, strides=kernel)
+
+
+@converts("Einsum")
+def einsum(g, prim, ins, xs, out):
+    return g.node("Einsum", ins, equation=",".join(prim.inputs) + "->" + prim.output)

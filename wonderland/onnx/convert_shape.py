@@ -96,18 +96,58 @@ def getitem(g, prim, ins, xs, out):
 
 
 def _expand_ellipsis(key: tuple, ndim: int) -> tuple:
-    if Ellipsis not in key:
+    # by identity: `in` and index() would compare the index arrays elementwise
+    at = [i for i, k in enumerate(key) if k is Ellipsis]
+    if not at:
         return key
     used = sum(1 for k in key if k is not None and k is not Ellipsis)
-    i = key.index(Ellipsis)
+    i = at[0]
     return key[:i] + (slice(None),) * (ndim - used) + key[i + 1:]
 
 
 def _gather_key(g, key: tuple, arrays: list[int], x: str) -> str:
     """A key of full slices and one index array: Gather along that dim (the indices are
     constants of the trace, already made non-negative by normalize_key)."""
-    if len(arrays) > 1 or any(k != slice(None) for i, k in enumerate(key) if i not in arrays):
+    if len(arrays) > 1 or any(not isinstance(k, slice) or k != slice(None)
+                              for i, k in enumerate(key) if i not in arrays):
         raise NotImplementedError("onnx.export: Getitem with several index arrays, or an index "
                                   "array mixed with ints, None or partial slices")
     axis = arrays[0]
     return g.node("Gather", [x, g.const(key[axis], np.int64)], axis=axis)
+
+
+@converts("AsStrided")
+def as_strided(g, prim, ins, xs, out):
+    """Windows of row-major x (pooling's view): the leading dims that walk x as its own layout
+    does stay dims (and dynamic), the rest is one Gather from each flattened row with the
+    element indices offset + sum_k i_k stride_k."""
+    shape = xs[0].shape
+    rows = [int(np.prod(shape[i + 1:])) for i in range(len(shape))]  # row-major strides
+    p = 0
+    while (p < min(len(shape), len(prim.size)) and prim.size[p] == shape[p]
+           and prim.stride[p] == rows[p]):
+        p += 1
+    row = int(np.prod(shape[p:]))
+    index = np.full(prim.size[p:], prim.offset, dtype=np.int64)
+    for k, (n, s) in enumerate(zip(prim.size[p:], prim.stride[p:])):
+        index += (np.arange(n, dtype=np.int64) * s).reshape((-1,) + (1,) * (index.ndim - k - 1))
+    if index.size and (index.min() < 0 or index.max() >= row):
+        raise NotImplementedError(f"onnx.export: AsStrided(size={prim.size}, "
+                                  f"stride={prim.stride}) reads across x's leading dims")
+    flat = g.node("Reshape", [ins[0], g.ints([0] * p + [-1])])
+    return g.node("Gather", [flat, g.const(index)], axis=p)
+
+
+@converts("IndexAdd")
+def index_add(g, prim, ins, xs, out):
+    """zeros(shape) with x added at a key of unit-step slices (padding's form): Pad."""
+    key = _expand_ellipsis(prim.key, len(prim.shape))
+    if len(key) > len(prim.shape) or not all(isinstance(k, slice) for k in key):
+        raise NotImplementedError("onnx.export: IndexAdd other than at a key of slices")
+    key = key + (slice(None),) * (len(prim.shape) - len(key))
+    bounds = [k.indices(n) for k, n in zip(key, prim.shape)]
+    if any(step != 1 for _, _, step in bounds):
+        raise NotImplementedError("onnx.export: IndexAdd at a strided slice")
+    before = [start for start, _, _ in bounds]
+    after = [n - stop for (_, stop, _), n in zip(bounds, prim.shape)]
+    return g.node("Pad", [ins[0], g.ints(before + after)])

@@ -106,7 +106,8 @@ class _Builder:
         self.g, self.params, self.calls = g, params, calls
         self.names: dict[int, str] = {}
         self.live: set[int] = set()  # ids of the tensors that depend on a graph input
-        self.expanded: dict[int, str] = {}  # BroadcastTo output -> its unexpanded input's name
+        # BroadcastTo output -> (name, shape) of the input it expanded
+        self.expanded: dict[int, tuple[str, tuple]] = {}
         self.keep: list[Tensor] = []  # constants named here: kept alive so ids stay unique
         # live tensors by their array, with the values they had when named: an alias that no
         # op made (detach(), .data) reads the same value; a changed value is an in-place write
@@ -149,7 +150,7 @@ class _Builder:
                                   "in part (through a view or an index); write it out of place")
 
     def op(self, prim, xs, y, values, value) -> None:
-        live = any(id(x) in self.live or id(x._data) in self.arrays for x in xs)
+        live = any(self._is_live(x) for x in xs)
         if not live and prim.name != "BroadcastTo":
             return  # a constant: named (as an initializer) when an op or output reads it
         convert = CONVERTERS.get(prim.name)
@@ -158,7 +159,7 @@ class _Builder:
                                       f"{prim.name}, run by {self._where(xs)}")
         ins = [self.name(x, v) for x, v in zip(xs, values)]
         if prim.name in _BROADCASTING:
-            ins = [self.expanded.get(id(x), n) for x, n in zip(xs, ins)]
+            ins = self._unexpanded(xs, ins, values, y)
         name = convert(self.g, prim, ins, xs, y)
         if live:
             self.add_live(y, name, value)
@@ -166,7 +167,26 @@ class _Builder:
         else:
             self.names[id(y)] = name
         if prim.name == "BroadcastTo":
-            self.expanded[id(y)] = self.expanded.get(id(xs[0]), ins[0])
+            self.expanded[id(y)] = self.expanded.get(id(xs[0]), (ins[0], xs[0].shape))
+
+    def _unexpanded(self, xs, ins, values, y) -> list[str]:
+        """The inputs of an elementwise op as ONNX may broadcast them: a BroadcastTo's input
+        rather than its output; a constant that repeats one slice along the first dim (a frame
+        of -inf built at the batch size) cut to that slice, while a live input spans the dim."""
+        shapes = [x.shape for x in xs]
+        for i, x in enumerate(xs):
+            if id(x) in self.expanded:
+                ins[i], shapes[i] = self.expanded[id(x)]
+        spans = any(len(s) == y.ndim and s[0] == y.shape[0] > 1 and self._is_live(x)
+                    for x, s in zip(xs, shapes))
+        for i, (x, v) in enumerate(zip(xs, values)):
+            if (spans and not self._is_live(x) and shapes[i] == y.shape and y.ndim
+                    and _same(np.broadcast_to(v[:1], v.shape), v)):
+                ins[i] = self.g.const(v[:1])
+        return ins
+
+    def _is_live(self, x: Tensor) -> bool:
+        return id(x) in self.live or id(x._data) in self.arrays
 
     def _where(self, xs) -> str:
         key = None
