@@ -26,7 +26,17 @@ def reshape_target(before: tuple[int, ...], after: tuple[int, ...]) -> list[int]
 
 @converts("Reshape")
 def reshape(g, prim, ins, xs, out):
-    return g.node("Reshape", [ins[0], g.ints(reshape_target(xs[0].shape, out.shape))])
+    """Only unit dims added or removed: Squeeze then Unsqueeze (every other dim, the batch
+    among them, keeps its size); else Reshape to reshape_target."""
+    before, after = xs[0].shape, out.shape
+    if before != after and [n for n in before if n != 1] == [n for n in after if n != 1]:
+        y = ins[0]
+        if 1 in before:
+            y = g.node("Squeeze", [y, g.ints(i for i, n in enumerate(before) if n == 1)])
+        if 1 in after:
+            y = g.node("Unsqueeze", [y, g.ints(i for i, n in enumerate(after) if n == 1)])
+        return y
+    return g.node("Reshape", [ins[0], g.ints(reshape_target(before, after))])
 
 
 @converts("Permute")
