@@ -214,3 +214,29 @@ def test_cnn_with_padded_pooling_batch_norm_and_transposed_convolutions(tmp_path
         model(wl.randn(8, 3, 7, 7) + 1)
     export_and_run(tmp_path, model, (wl.randn(2, 3, 7, 7),),
                    [(wl.randn(2, 3, 7, 7),), (wl.randn(5, 3, 7, 7),)])
+
+
+class MaskedAttention(nn.Module):
+    """Self-attention with a causal float mask and a boolean key padding mask (an input)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x, padding):
+        causal = nn.Transformer.generate_square_subsequent_mask(x.shape[1])
+        return self.attn(x, x, x, attn_mask=causal, key_padding_mask=padding)[0]
+
+
+def test_attention_with_causal_and_padding_masks_at_opset_13(tmp_path):
+    wl.manual_seed(0)
+    pad = wl.tensor([[False] * 4 + [True], [False] * 5, [False] * 3 + [True] * 2])
+    export_and_run(tmp_path, MaskedAttention(), (wl.randn(2, 5, 8), pad[:2]),
+                   [(wl.randn(3, 5, 8), pad)], opset_version=13)
+
+
+def test_nn_transformer(tmp_path):
+    wl.manual_seed(0)
+    model = nn.Transformer(8, 2, 1, 1, 16, batch_first=True)
+    export_and_run(tmp_path, model, (wl.randn(2, 5, 8), wl.randn(2, 4, 8)),
+                   [(wl.randn(3, 5, 8), wl.randn(3, 4, 8))])
