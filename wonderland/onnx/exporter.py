@@ -40,6 +40,11 @@ def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
     graph's names for them (default input_0 ..., output_0 ...). dynamic_axes: as torch.onnx's,
     {name: {axis: 'symbol'}} or {name: [axes]}, the axes left free (usually the batch).
     A Module is exported in eval mode (its mode is restored after), as torch.onnx does.
+    As with any trace, Python branches and loops are fixed as the example ran them, and a
+    tensor the model makes itself (a zero state, a mask) is a constant of the graph at the
+    example's sizes: one that only repeats along the batch is cut to one slice, so a dynamic
+    batch still works; other axes (a sequence length) keep the example's size unless computed
+    by ops from the inputs. Exporting with a batch of 2 or more keeps batch and unit dims apart.
     Raises NotImplementedError naming the primitive and the module that ran it when a primitive
     has no ONNX converter."""
     args = (args,) if isinstance(args, Tensor) else tuple(args)
@@ -51,7 +56,7 @@ def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
                          f"{onnx.defs.onnx_opset_version()}, got {opset_version}")
     given = [x._data.copy() for x in args]  # the model may write into its inputs
     rec, out, calls = _run(model, args)
-    outputs = [t for t in tree_flatten(out)[0]]
+    outputs = tree_flatten(out)[0]
     if not outputs or not all(isinstance(t, Tensor) for t in outputs):
         raise TypeError(f"onnx.export: the model must return tensors, got {type(out).__name__}")
     input_names = _names(input_names, len(args), "input")
