@@ -240,3 +240,30 @@ def test_nn_transformer(tmp_path):
     model = nn.Transformer(8, 2, 1, 1, 16, batch_first=True)
     export_and_run(tmp_path, model, (wl.randn(2, 5, 8), wl.randn(2, 4, 8)),
                    [(wl.randn(3, 5, 8), wl.randn(3, 4, 8))])
+
+
+class Pointwise(nn.Module):
+    """Many elementwise ops, reductions and casts in one graph."""
+
+    def forward(self, a, b):
+        pos = (a > 0).float()  # Greater, Cast
+        h = wl.where(a < b, a.exp(), (b.abs() + 1).log()) * pos - b.sigmoid() / 3
+        h = h + a.clamp(-0.5, 0.5) ** 2 + b.clamp(min=0).sqrt() + (b * b + 1).rsqrt()
+        h = h + wl.maximum(a, b) - wl.minimum(a, b).neg() + a.sin() * b.cos() + wl.erf(a)
+        h = h + a.log1p().nan_to_num(0.0) * 0 + b.expm1() + a.floor() + b.sign() + a.tanh()
+        out = [h.cumsum(1), h.amax(1), h.amin(0, keepdim=True), h.prod(1), h.mean(),
+               h.argmax(1), (a != b).logical_and(a >= b).float(), h.softmax(-1), h.std(1)]
+        return tuple(out)
+
+
+def test_pointwise_reductions_and_casts(tmp_path):
+    wl.manual_seed(0)
+    export_and_run(tmp_path, Pointwise(), (wl.randn(3, 4), wl.randn(3, 4)),
+                   [(wl.randn(3, 4), wl.randn(3, 4))], dynamic=False)
+
+
+def test_int32_tokens_are_cast_for_the_embedding(tmp_path):
+    wl.manual_seed(0)
+    model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
+    tokens = wl.randint(0, 10, (5, 3)).to(wl.int32)
+    export_and_run(tmp_path, model, (tokens[:2],), [(tokens,)])

@@ -182,10 +182,10 @@ class _Builder:
         for i, x in enumerate(xs):
             if id(x) in self.expanded:
                 ins[i], shapes[i] = self.expanded[id(x)]
-        spans = any(len(s) == y.ndim and s[0] == y.shape[0] > 1 and self._is_live(x)
-                    for x, s in zip(xs, shapes))
+        spans = y.ndim > 0 and any(len(s) == y.ndim and s[0] == y.shape[0] > 1
+                                   and self._is_live(x) for x, s in zip(xs, shapes))
         for i, (x, v) in enumerate(zip(xs, values)):
-            if (spans and not self._is_live(x) and shapes[i] == y.shape and y.ndim
+            if (spans and not self._is_live(x) and shapes[i] == y.shape
                     and _same(np.broadcast_to(v[:1], v.shape), v)):
                 ins[i] = self.g.const(v[:1])
         return ins

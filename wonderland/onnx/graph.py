@@ -29,7 +29,7 @@ class Graph:
         return names[0] if outputs == 1 else names
 
     def initializer(self, name: str, value: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        self.initializers.append(numpy_helper.from_array(np.asarray(value, order="C"), name))
         return name
 
     def const(self, value, dtype=None, hint: str = "const") -> str:
