@@ -267,3 +267,29 @@ def test_int32_tokens_are_cast_for_the_embedding(tmp_path):
     model = nn.Sequential(nn.Embedding(10, 4), nn.Flatten(), nn.Linear(12, 2))
     tokens = wl.randint(0, 10, (5, 3)).to(wl.int32)
     export_and_run(tmp_path, model, (tokens[:2],), [(tokens,)])
+
+
+def test_torch_style_call_to_a_file_object(tmp_path, capsys):
+    import io
+
+    wl.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 2), nn.Softmax(dim=1))
+    buffer = io.BytesIO()
+    wl.onnx.export(model, (wl.randn(1, 3),), buffer, export_params=True, opset_version=17,
+                   do_constant_folding=True, input_names=["input"], output_names=["output"],
+                   dynamic_axes={"input": {0: "batch_size"}, "output": {0: "batch_size"}},
+                   verbose=True)
+    assert "Gemm" in capsys.readouterr().out
+    session = ort.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    x = wl.randn(4, 3)
+    got = session.run(["output"], {"input": x.numpy()})[0]
+    np.testing.assert_allclose(got, model(x).detach().numpy(), rtol=RTOL, atol=ATOL)
+    with pytest.raises(NotImplementedError, match="export_params=False"):
+        wl.onnx.export(model, wl.randn(1, 3), io.BytesIO(), export_params=False)
+
+
+def test_export_under_anomaly_mode_leaves_it_on(tmp_path):
+    with wl.autograd.detect_anomaly():
+        wl.onnx.export(nn.Linear(2, 2), wl.randn(1, 2), str(tmp_path / "m.onnx"))
+        assert wl.autograd.is_anomaly_enabled()
+    assert not wl.autograd.is_anomaly_enabled()

@@ -33,12 +33,15 @@ _BROADCASTING = {"Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where
 def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
            output_names: Sequence[str] | None = None,
            dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None,
-           opset_version: int = DEFAULT_OPSET) -> None:
+           opset_version: int = DEFAULT_OPSET, *, export_params: bool = True,
+           do_constant_folding: bool = True, verbose: bool = False) -> None:
     """Trace model(*args) once and write it to `f` (a path or a binary file) as an ONNX model.
 
     args: a tensor or a tuple of tensors, the example inputs. input_names / output_names: the
     graph's names for them (default input_0 ..., output_0 ...). dynamic_axes: as torch.onnx's,
     {name: {axis: 'symbol'}} or {name: [axes]}, the axes left free (usually the batch).
+    export_params and do_constant_folding are accepted as torch.onnx's (parameters are always
+    stored in the graph, constant-only operations always folded); verbose prints the graph.
     A Module is exported in eval mode (its mode is restored after), as torch.onnx does.
     As with any trace, Python branches and loops are fixed as the example ran them, and a
     tensor the model makes itself (a zero state, a mask) is a constant of the graph at the
@@ -51,6 +54,9 @@ def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
     if not args or not all(isinstance(a, Tensor) for a in args):
         raise TypeError("onnx.export: args must be a tensor or a tuple of tensors, got "
                         f"{[type(a).__name__ for a in args]}")
+    if not export_params:
+        raise NotImplementedError("onnx.export: export_params=False (parameters as graph "
+                                  "inputs) is not supported; the parameters are initializers")
     if not 13 <= opset_version <= onnx.defs.onnx_opset_version():
         raise ValueError(f"onnx.export: opset_version must be between 13 and "
                          f"{onnx.defs.onnx_opset_version()}, got {opset_version}")
@@ -82,6 +88,8 @@ def export(model: Callable, args, f, input_names: Sequence[str] | None = None,
     opsets = [helper.make_opsetid("", opset_version)]
     proto = helper.make_model(graph, opset_imports=opsets, producer_name="wonderland",
                               ir_version=helper.find_min_ir_version_for(opsets))
+    if verbose:
+        print(onnx.printer.to_text(proto.graph))
     onnx.save(proto, f)
 
 

@@ -31,6 +31,10 @@ class Recorder:
         primitive._anomaly = self._outer
         return False
 
+    @property
+    def check_nan(self) -> bool:  # what anomaly mode's questions read, while the slot is ours
+        return bool(self._outer is not None and self._outer.check_nan)
+
     def after(self, prim: Primitive, xs: tuple[Tensor, ...], out: Tensor) -> None:
         self.ops.append((prim, xs, out))
         self.values.append((tuple(x._data.copy() for x in xs), out._data.copy()))
