@@ -293,3 +293,11 @@ def test_export_under_anomaly_mode_leaves_it_on(tmp_path):
         wl.onnx.export(nn.Linear(2, 2), wl.randn(1, 2), str(tmp_path / "m.onnx"))
         assert wl.autograd.is_anomaly_enabled()
     assert not wl.autograd.is_anomaly_enabled()
+
+
+def test_each_submodule_keeps_its_own_mode(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.BatchNorm1d(2))
+    model.train()
+    model[2].eval()  # frozen statistics in a model that trains
+    wl.onnx.export(model, wl.randn(3, 2), str(tmp_path / "m.onnx"))
+    assert [m.training for m in model] == [True, True, False] and model.training
