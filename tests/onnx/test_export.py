@@ -251,6 +251,9 @@ class Pointwise(nn.Module):
         h = h + a.clamp(-0.5, 0.5) ** 2 + b.clamp(min=0).sqrt() + (b * b + 1).rsqrt()
         h = h + wl.maximum(a, b) - wl.minimum(a, b).neg() + a.sin() * b.cos() + wl.erf(a)
         h = h + a.log1p().nan_to_num(0.0) * 0 + b.expm1() + a.floor() + b.sign() + a.tanh()
+        h = h + (b.abs() + 1).log2() + (a.abs() + 1).log10() + a.exp2() + (a * 4).round() / 4
+        h = h + b.round(decimals=1) + (a.abs() + 0.5) ** b + (a / 4).tan() + (a / 4).asin()
+        h = h + (b / 4).acos() + a.atan() + (a / 2).sinh() * (b / 2).cosh() + a.ceil()
         out = [h.cumsum(1), h.amax(1), h.amin(0, keepdim=True), h.prod(1), h.mean(),
                h.argmax(1), (a != b).logical_and(a >= b).float(), h.softmax(-1), h.std(1)]
         return tuple(out)

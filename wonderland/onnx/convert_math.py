@@ -59,6 +59,26 @@ def expm1(g, prim, ins, xs, out):
     return g.node("Sub", [g.node("Exp", ins), g.const(1, _dtype(xs[0]))])
 
 
+@converts("Log2", "Log10")
+def log_base(g, prim, ins, xs, out):
+    base = 2.0 if prim.name == "Log2" else 10.0
+    return g.node("Div", [g.node("Log", ins), g.const(math.log(base), _dtype(xs[0]))])
+
+
+@converts("Exp2")
+def exp2(g, prim, ins, xs, out):
+    return g.node("Pow", [g.const(2, _dtype(xs[0])), ins[0]])
+
+
+@converts("Round")
+def round_(g, prim, ins, xs, out):
+    """Half to even, as NumPy's and ONNX's; decimals d as round(x 10^d) / 10^d."""
+    if not prim.decimals:
+        return g.node("Round", ins)
+    scale = g.const(10.0 ** prim.decimals, _dtype(xs[0]))
+    return g.node("Div", [g.node("Round", [g.node("Mul", [ins[0], scale])]), scale])
+
+
 @converts("PowScalar")
 def pow_scalar(g, prim, ins, xs, out):
     return g.node("Pow", [ins[0], g.const(prim.exponent, _dtype(xs[0]))])
