@@ -192,12 +192,6 @@ def test_masked_fill_and_one_hot_errors(x):
         wl.one_hot(wl.tensor([0, -1]))
 
 
-def test_setitem_points_to_index_put(x):
-    with pytest.raises(TypeError, match="index_put"):
-        x[0] = 1.0
-    with pytest.raises(TypeError, match="index_put"):
-        x[wl.tensor([True, False, True])] = wl.zeros(2, 4)
-
 
 def test_gather_and_index_put_gradients_ignore_infinite_inputs():
     """The zeros a vjp starts from must be zeros, not x * 0 (which is nan where x is inf)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core import primitive
+from ..core import inplace, primitive
 from ..core.grad_mode import set_grad_enabled
 from ..core.tensor import Tensor
 
@@ -125,6 +125,8 @@ def run_backward(outputs: Sequence[Tensor], grad_outputs: Sequence, retain_graph
             inputs = node.inputs
             if needed is not None and not any(id(x) in needed for x in inputs):
                 continue
+            if getattr(node, "versions", None) is not None:  # (in-place ops have run)
+                inplace.check_versions(node, t)
             cots = node.prim.vjp(g, t, *inputs) if monitor is None else monitor.vjp(node, g, t)
             for x, gx in zip(inputs, cots):
                 if gx is None or not x._requires_grad:

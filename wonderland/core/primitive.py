@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from . import levels
+from . import inplace, levels
 from .dtype import is_floating_np
 from .grad_mode import is_grad_enabled
 from .tensor import Node, Tensor
@@ -93,6 +93,8 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
             if x._requires_grad:
                 out._requires_grad = True
                 out._node = Node(prim, xs)
+                if inplace._seen:  # versions exist only once an in-place op has run
+                    out._node.versions = inplace.node_versions(xs, out)
                 break
     if _anomaly is not None:  # anomaly mode (autodiff/anomaly.py): check values, note the caller
         _anomaly.after(prim, xs, out)

@@ -16,9 +16,11 @@ class Node:
 
     `inputs` is set to None once backward has consumed the node without retain_graph, which both
     frees the saved tensors and lets a second backward say clearly what went wrong. `where` (the
-    user code that ran the op) is set only in anomaly mode: read it as getattr(n, "where", None)."""
+    user code that ran the op) is set only in anomaly mode: read it as getattr(n, "where", None).
+    `versions` (the storage versions of the inputs, then the output, when the node was made) is
+    set only once some in-place op has run (core/inplace.py): getattr(n, "versions", None)."""
 
-    __slots__ = ("prim", "inputs", "where")
+    __slots__ = ("prim", "inputs", "where", "versions")
 
     def __init__(self, prim, inputs):
         self.prim = prim

@@ -6,6 +6,7 @@ from ..core.device import cuda_device
 from ..core.dual import Alias
 from ..core.tensor import Tensor
 from . import binary, compare, index, join, matmul, reduce, rounding, shape, sort, strided, unary
+from .inplace_methods import METHODS as IN_PLACE
 from .pad import pad  # noqa: F401  (re-exported through ops)
 from .sampling import bernoulli, multinomial
 from .special import digamma, erfinv, lgamma, polygamma
@@ -57,11 +58,6 @@ def _linalg_method(name):
     return method
 
 
-def _setitem(self, key, value):
-    raise TypeError("tensors are immutable here: use wl.index_put(x, key, value) or "
-                    "x.masked_fill(mask, value), which return a new tensor")
-
-
 OPERATORS = {
     "__add__": binary.add, "__radd__": _swap(binary.add),
     "__sub__": binary.sub, "__rsub__": _swap(binary.sub),
@@ -76,7 +72,7 @@ OPERATORS = {
     "__gt__": compare.gt, "__ge__": compare.ge,
     "__and__": _logical(compare.logical_and, "&"), "__or__": _logical(compare.logical_or, "|"),
     "__xor__": _logical(compare.logical_xor, "^"), "__invert__": _invert,
-    "__getitem__": index.getitem, "__setitem__": _setitem, "__iter__": _iter,
+    "__getitem__": index.getitem, "__iter__": _iter,
 }
 
 METHODS = {
@@ -137,7 +133,7 @@ PROPERTIES = {"T": shape.t, "mT": shape.mT,
 
 
 def install() -> None:
-    for name, fn in {**OPERATORS, **METHODS}.items():
+    for name, fn in {**OPERATORS, **METHODS, **IN_PLACE}.items():
         setattr(Tensor, name, fn)
     for name, fn in PROPERTIES.items():
         setattr(Tensor, name, property(fn))
