@@ -171,8 +171,11 @@ def test_legacy_constructors(name):
 def test_tensor_with_sizes_as_pytorch():
     assert wl.Tensor(2, 3).shape == tuple(torch.Tensor(2, 3).shape)
     assert wl.Tensor(2, 3).dtype is wl.float32 and wl.Tensor().shape == (0,)
-    # what Tensor(data) did before stays: one integer is data, the dtype may be positional
-    same(wl.Tensor(5), np.array(5))
+    # one integer is a size too, as PyTorch's (a legacy bias: Parameter(Tensor(out_features)))
+    assert wl.Tensor(5).shape == tuple(torch.Tensor(5).shape) and wl.Tensor(5).dtype is wl.float32
+    assert wl.nn.Parameter(wl.Tensor(4)).shape == (4,)
+    # data stays data, and the dtype may be positional
+    same(wl.Tensor([5]), np.array([5]))
     same(wl.Tensor([1, 2], wl.float64), np.array([1.0, 2.0]))
 
 

@@ -44,7 +44,9 @@ def _seed(out: Tensor, g) -> Tensor:
 
         return ones_like(out)
     if not isinstance(g, Tensor):
-        g = Tensor(g, dtype=out.dtype, device=out.device)
+        from ..ops.creation import tensor
+
+        g = tensor(g, dtype=out.dtype, device=out.device)  # (Tensor(3) would be a shape)
     if g.device != out.device:
         raise RuntimeError(f"gradient is on {g.device} but the output is on {out.device}")
     if g.shape != out.shape:

@@ -37,9 +37,10 @@ class Tensor:
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False):
         """Tensor(data) holds a copy of data (as wl.tensor); PyTorch's legacy Tensor(d0, d1, ...)
-        with two or more sizes, and Tensor(), make zeros of that shape (PyTorch leaves them
-        uninitialised) in the default float dtype. One integer stays data: Tensor(5) is 5."""
-        if len(args) != 1 and all(_is_size(a) for a in args):
+        with integer sizes, and Tensor(), make zeros of that shape (PyTorch leaves them
+        uninitialised) in the default float dtype: Tensor(5) has shape (5,), as in PyTorch
+        (`nn.Parameter(torch.Tensor(out_features))` is a common way to make a bias)."""
+        if all(_is_size(a) for a in args):
             float_dtype = dt.as_dtype(dt.get_default_dtype() if dtype is None else dtype)
             array = np.zeros(args or (0,), dtype=float_dtype.np_dtype)
         else:
