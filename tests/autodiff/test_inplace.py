@@ -191,3 +191,17 @@ def test_a_read_only_view_raises_rather_than_not_writing():
     with pytest.raises(RuntimeError, match=r"add_: the tensor's memory is read-only \(an "
                                            r"expand\(\)"):
         x.expand(3, 4).add_(1)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 4, 3)])
+def test_in_place_on_a_layer_output_that_is_a_reshaped_view_works_as_in_pytorch(shape):
+    """Affine's output is a reshape of the array its forward made: a view that nothing else
+    holds, so writing into it is as safe as into any fresh result (nn.Linear -> relu_)."""
+    grads = {}
+    for lib in (wl, torch):
+        x = lib.tensor(np.random.default_rng(0).standard_normal(shape))
+        w = lib.tensor(np.arange(15.0).reshape(5, 3) / 10 - 0.7, requires_grad=True)
+        y = lib.nn.functional.linear(x, w, lib.full((5,), 0.1, dtype=lib.float64)).relu_()
+        (y.sigmoid() * 2).sum().backward()
+        grads[lib] = w.grad.detach().numpy()
+    np.testing.assert_allclose(grads[wl], grads[torch], rtol=1e-12)

@@ -79,15 +79,23 @@ def _alone(a) -> int:
     return sys.getrefcount(a)
 
 
-# The reference count of a storage that only one view holds (measured, as optim/in_place.py does).
-_ALONE_VIEW = _alone(storage(np.zeros((2, 2))[0]))
+def _root_references(a) -> tuple:
+    """The array owning a's memory and its reference count, both taken here, so that the count
+    is measured the same way for the threshold below as for every tensor asked about."""
+    root = storage(a)
+    return root, _alone(root)
+
+
+# The reference count of a storage that only one view holds (measured, as optim/in_place.py does):
+# a primitive's output is often such a view, a reshape of the array its forward made.
+_ALONE_VIEW = _root_references(np.zeros((2, 2))[0])[1]
 
 
 def _view_of_other(t: Tensor) -> bool:
     """Whether t's array is a view of memory that something besides t's array may hold (another
     tensor, another view): writing through it would change a tensor whose history stays put."""
-    root = storage(t._data)
-    return root is not t._data and _alone(root) > _ALONE_VIEW
+    root, references = _root_references(t._data)
+    return root is not t._data and references > _ALONE_VIEW
 
 
 def apply(name: str, x: Tensor, fn, *args) -> Tensor:
