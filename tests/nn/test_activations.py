@@ -129,10 +129,31 @@ def test_repr_like_torch(layer, tlayer, kw):
     assert repr(layer(**kw)) == repr(tlayer(**kw))
 
 
-def test_inplace_returns_a_new_tensor():
-    x = wl.tensor([-1.0, 2.0])
-    y = nn.ReLU(inplace=True)(x)
-    assert y.tolist() == [0.0, 2.0] and x.tolist() == [-1.0, 2.0]
+@pytest.mark.parametrize("name,kw", [("ReLU", {}), ("LeakyReLU", {"negative_slope": 0.2}),
+                                     ("ELU", {"alpha": 0.5}), ("SiLU", {}), ("Mish", {}),
+                                     ("Hardtanh", {"min_val": -0.5, "max_val": 0.5})])
+def test_inplace_writes_into_the_input_and_gradients_flow_as_in_pytorch(name, kw):
+    values = np.random.default_rng(3).standard_normal((4, 3))
+    w = np.arange(15.0).reshape(5, 3) / 10 - 0.7
+    out = {}
+    for lib, layers in ((wl, nn), (torch, torch.nn)):
+        x, weight = lib.tensor(values), lib.tensor(w, requires_grad=True)
+        hidden = lib.nn.functional.linear(x, weight)
+        y = getattr(layers, name)(inplace=True, **kw)(hidden)
+        assert y is hidden  # the layer's output is its input, written in place
+        (y * y).sum().backward()
+        plain = lib.tensor(values)
+        kept = getattr(layers, name)(inplace=True, **kw)(plain)
+        out[lib] = (y.detach().numpy(), weight.grad.numpy(), plain.numpy(), kept is plain)
+    for ours, theirs in zip(out[wl], out[torch]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_inplace_on_a_leaf_that_requires_grad_raises_as_in_pytorch():
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        nn.ReLU(inplace=True)(wl.tensor([-1.0, 2.0], requires_grad=True))
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        torch.nn.ReLU(inplace=True)(torch.tensor([-1.0, 2.0], requires_grad=True))
 
 
 @pytest.mark.parametrize("fn,tfn,dim_of", [(F.softmax, TF.softmax, {1: 0, 2: 1, 3: 0, 4: 1}),
@@ -215,3 +236,13 @@ def test_errors_name_the_layer_and_shapes():
         F.gelu(wl.ones(2), approximate="fast")
     with pytest.raises(ValueError, match="Hardtanh: min_val"):
         nn.Hardtanh(1.0, -1.0)
+
+
+def test_dropout_inplace_writes_into_its_input():
+    wl.manual_seed(0)
+    x = wl.ones(1000, dtype=wl.float64)
+    y = F.dropout(x, 0.5, training=True, inplace=True)
+    assert y is x and set(np.unique(x.numpy())) <= {0.0, 2.0} and 0 < (x.numpy() == 0).sum() < 1000
+    z = wl.ones(2, 3, 4, 4, dtype=wl.float64)
+    assert F.dropout2d(z, 0.5, inplace=True) is z
+    assert set(np.unique(z.numpy())) <= {0.0, 2.0}

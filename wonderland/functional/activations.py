@@ -18,25 +18,40 @@ from ..ops.precision import in_float32
 __all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh",
            "hardtanh", "softmax", "log_softmax", "glu"]
 
-# `inplace` is accepted for PyTorch's signatures; tensors are immutable, so a new one is returned.
+def written(name: str, fn, input: Tensor, inplace: bool, *args) -> Tensor:
+    """fn(input, *args); with inplace=True the result is written into input, whose history moves
+    onto it (core/inplace.py), and input comes back, as PyTorch's in-place activations."""
+    if not inplace:
+        return fn(input, *args)
+    from ..core.inplace import apply
+
+    return apply(f"{name}(inplace=True)", input, fn, *args)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), with gradient 0 at x = 0."""
-    return _relu(input)
+    return written("relu", _relu, input, inplace)
+
+
+def _leaky_relu(input: Tensor, negative_slope: float) -> Tensor:
+    return where(input > 0, input, input * negative_slope)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    return where(input > 0, input, input * negative_slope)
+    return written("leaky_relu", _leaky_relu, input, inplace, negative_slope)
 
 
 @in_float32
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+def _elu(input: Tensor, alpha: float) -> Tensor:
     # the exponential sees min(x, 0): a large x would overflow it, and where() would turn the
     # unused branch's inf slope into a nan gradient
     return where(input > 0, input, alpha * expm1(clamp(input, max=0.0)))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha * (exp(x) - 1) otherwise."""
+    return written("elu", _elu, input, inplace, alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -46,15 +61,23 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 
 
 @in_float32
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
+def _silu(input: Tensor) -> Tensor:
     return input * _sigmoid(input)
 
 
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    return written("silu", _silu, input, inplace)
+
+
 @in_float32
+def _mish(input: Tensor) -> Tensor:
+    return input * _tanh(softplus(input))
+
+
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
-    return input * _tanh(softplus(input))
+    return written("mish", _mish, input, inplace)
 
 
 @in_float32
@@ -81,6 +104,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 elsewhere."""
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return written("hardtanh", _hardtanh, input, inplace, min_val, max_val)
+
+
+def _hardtanh(input: Tensor, min_val: float, max_val: float) -> Tensor:
     inside = (input > min_val) & (input < max_val)
     return where(inside, input, clamp(input, min_val, max_val).detach())
 

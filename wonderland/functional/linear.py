@@ -10,6 +10,7 @@ from ..core.tensor import Tensor
 from ..ops import arange, einsum, gather, rand, where
 from ..ops.affine import affine
 from ..ops.autocast import lower_precision
+from .activations import written
 
 __all__ = ["linear", "bilinear", "dropout", "dropout2d", "embedding"]
 
@@ -68,12 +69,12 @@ def _drop(input: Tensor, p: float, mask_shape: tuple[int, ...], generator) -> Te
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
             generator: Generator | None = None) -> Tensor:
     """Zero each entry with probability p and scale the rest by 1 / (1 - p), so that the
-    expectation is unchanged; the identity when not training. (`inplace` is accepted for
-    PyTorch's signature: tensors are immutable, a new one is returned.)"""
+    expectation is unchanged; the identity when not training. inplace=True writes the result
+    into input, as PyTorch's."""
     _check_p("dropout", p, input)
     if not training or p == 0.0:
         return input
-    return _drop(input, p, input.shape, generator)
+    return written("dropout", _drop, input, inplace, p, input.shape, generator)
 
 
 def _feature_mask_shape(name: str, input: Tensor) -> tuple[int, ...]:
@@ -109,7 +110,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     mask_shape = _feature_mask_shape("dropout2d", input)
     if not training or p == 0.0:
         return input
-    return _drop(input, p, mask_shape, generator)
+    return written("dropout2d", _drop, input, inplace, p, mask_shape, generator)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:

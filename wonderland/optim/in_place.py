@@ -1,7 +1,7 @@
 """When an optimizer may write a step into a tensor's array instead of allocating a new one.
 
-Tensors are immutable, so an update normally builds a new array for every parameter and moment:
-on large parameters that costs fresh pages and several passes over memory per step. Writing in
+An out-of-place update builds a new array for every parameter and moment: on large parameters
+that costs fresh pages and several passes over memory per step. Writing in
 place is unobservable exactly when nothing else can reach the array: no other tensor shares it,
 no NumPy view or .numpy() result of it is alive, no tape node holds it. CPython's reference count
 says so (NumPy itself reuses temporaries on the same test); when it is in doubt, the optimizer

@@ -29,7 +29,7 @@ class Dropout(_DropoutNd):
     `generator` (a wonderland extra) makes the masks reproducible on their own stream."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout(input, self.p, self.training, generator=self.generator)
+        return dropout(input, self.p, self.training, self.inplace, self.generator)
 
 
 class Dropout2d(_DropoutNd):
@@ -38,4 +38,4 @@ class Dropout2d(_DropoutNd):
     functional.dropout2d): 3-D input is read as (N, C, L), 2-D input is dropped elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:
-        return dropout2d(input, self.p, self.training, generator=self.generator)
+        return dropout2d(input, self.p, self.training, self.inplace, self.generator)
