@@ -9,7 +9,7 @@ import numpy as np
 from .. import ops
 from ..core import dtype as dt
 from ..core.tensor import Tensor
-from .linear import embedding
+from .linear import check_lookup, embedding
 
 __all__ = ["embedding_bag"]
 
@@ -72,12 +72,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None, 
     if max_norm is not None:
         raise NotImplementedError(f"{name}: max_norm (renormalising weight rows in place) is "
                                   f"not supported")
-    if not isinstance(input, Tensor) or input.dtype not in (dt.int64, dt.int32):
-        got = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
-        raise TypeError(f"{name}: expected int64 or int32 indices, got {got}")
-    if weight.ndim != 2:
-        raise ValueError(f"{name}: weight must be 2-D (num_embeddings, embedding_dim), got "
-                         f"shape {weight.shape}")
+    check_lookup(name, input, weight)
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"{name}: per_sample_weights was not None. "

@@ -113,15 +113,20 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return written("dropout2d", _drop, input, inplace, p, mask_shape, generator)
 
 
+def check_lookup(name: str, input: Tensor, weight: Tensor) -> None:
+    """An embedding's arguments: integer indices and a 2-D table, or an error naming `name`."""
+    if not isinstance(input, Tensor) or input.dtype not in (dt.int64, dt.int32):
+        got = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
+        raise TypeError(f"{name}: expected int64 or int32 indices, got {got}")
+    if weight.ndim != 2:
+        raise ValueError(f"{name}: weight must be 2-D (num_embeddings, embedding_dim), got "
+                         f"shape {weight.shape}")
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of weight (num_embeddings, embedding_dim) picked by the integer input: shape
     input.shape + (embedding_dim,). The row padding_idx receives no gradient."""
-    if not isinstance(input, Tensor) or input.dtype not in (dt.int64, dt.int32):
-        got = input.dtype.name if isinstance(input, Tensor) else type(input).__name__
-        raise TypeError(f"embedding: expected int64 or int32 indices, got {got}")
-    if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
-                         f"shape {weight.shape}")
+    check_lookup("embedding", input, weight)
     n = weight.shape[0]
     values = input._values()
     if values.size and (values.min() < 0 or values.max() >= n):
