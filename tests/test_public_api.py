@@ -15,10 +15,10 @@ import wonderland as wl
 PUBLIC_SUBPACKAGES = {"autograd", "backend", "bench", "data", "func", "models", "nn", "ops",
                       "optim", "recipes", "train", "tune", "viz", "distributions",
                       "accelerator", "amp", "backends", "cuda", "linalg", "utils",
-                      "sparse", "onnx"}
+                      "sparse", "onnx", "serialization"}
 # modules that once leaked into wl (through `from .ops import *`) or are layers underneath
 INTERNAL = ["atomic", "autodiff", "batching", "binary", "compare", "core", "creation", "functional",
-            "index", "join", "keys", "methods", "precision", "reduce", "rounding", "serialization",
+            "index", "join", "keys", "methods", "precision", "reduce", "rounding",
             "shape", "strided", "unary"]
 PACKAGES = sorted(".".join(p.parent.relative_to(pathlib.Path(wl.__file__).parent.parent).parts)
                   for p in pathlib.Path(wl.__file__).parent.rglob("__init__.py"))

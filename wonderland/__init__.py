@@ -14,6 +14,7 @@ from . import (
     onnx,
     ops,
     optim,
+    serialization,
     sparse,
     train,
     tune,
@@ -56,18 +57,18 @@ device = Device
 
 __version__ = "0.1.0"
 
-# The layers underneath (core, autodiff, functional, serialization, atomic) are imported above
+# The layers underneath (core, autodiff, functional, atomic) are imported above
 # as a side effect; their public names are re-exported here or through the subpackages
 # (wl.func, wl.autograd, wl.nn.functional), so the modules themselves leave the namespace.
 # `import wonderland.core.tensor` and `from wonderland.core import ...` still work.
-for _internal in ("atomic", "autodiff", "core", "functional", "serialization"):
+for _internal in ("atomic", "autodiff", "core", "functional"):
     globals().pop(_internal, None)
 del _internal
 
 # Subpackages meant for users; wonderland.viz, .bench, .models and .recipes are imported on first
 # use (`import wonderland.viz`), as each pulls in more than a training script needs.
 __all__ = [
-    "autograd", "backend", "data", "func", "nn", "ops", "optim", "train", "tune",
+    "autograd", "backend", "data", "func", "nn", "ops", "optim", "serialization", "train", "tune",
     "accelerator", "amp", "backends", "cuda", "autocast",
     "get_float32_matmul_precision", "set_float32_matmul_precision",
     "Tensor", "is_tensor", "Device", "device", "as_device",

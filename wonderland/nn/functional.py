@@ -1,4 +1,5 @@
 """wonderland.nn.functional (imported as F): the functional forms of the layers and losses, plus
-the tensor functions PyTorch also lists there (relu, sigmoid, tanh, pad, one_hot)."""
+the tensor functions PyTorch also lists there (pad, one_hot); relu, sigmoid and tanh are the
+activations' forms, which take inplace= as PyTorch's."""
 from ..functional import *  # noqa: F403
-from ..ops import one_hot, pad, relu, sigmoid, tanh  # noqa: F401
+from ..ops import one_hot, pad  # noqa: F401

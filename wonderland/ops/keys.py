@@ -13,6 +13,7 @@ def normalize_key(key, shape: tuple[int, ...]) -> tuple:
     against the shape (boolean masks become the integer arrays of their nonzero positions)."""
     if not isinstance(key, tuple):
         key = (key,)
+    key = tuple(list(k) if isinstance(k, range) else k for k in key)  # x[range(n), y] as PyTorch
     out, dim = [], 0
     n_used = sum(_dims_used(k) for k in key)
     if n_used > len(shape):

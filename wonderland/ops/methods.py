@@ -129,7 +129,10 @@ METHODS = {
 
 PROPERTIES = {"T": shape.t, "mT": shape.mT,
               "is_cuda": lambda self: self.device.type == "cuda",
-              "is_cpu": lambda self: self.device.type == "cpu"}
+              "is_cpu": lambda self: self.device.type == "cpu",
+              # the other backends PyTorch programs test for; none of them exists here
+              **{f"is_{kind}": (lambda self: False)
+                 for kind in ("xpu", "mps", "meta", "xla", "ipu", "mkldnn", "vulkan")}}
 
 
 def install() -> None:

@@ -1,7 +1,9 @@
-"""wl.save / wl.load: checkpoints as safetensors files, never pickle. Any nesting of dicts, lists
-and tuples of tensors, arrays, numbers, strings, booleans and None round-trips with its exact
+"""wl.save / wl.load: checkpoints as safetensors files, never pickle. Any nesting of dicts, lists,
+tuples and sets of tensors, arrays, numbers, strings, booleans and None round-trips with its exact
 types (tuples stay tuples, int keys stay ints); the tensors go into the safetensors body and the
-structure into a JSON entry of its header. Paths are written atomically; open binary files and
+structure into a JSON entry of its header. A whole Module (or other plain object) is saved as its
+class name and attributes, and loads back only where the program allows its class, as PyTorch's
+weights_only loads do (safe_globals). Paths are written atomically; open binary files and
 io.BytesIO work too. Loads are checked (CorruptFileError names the file and the fault), and
 wl.load also reads PyTorch's own .pt/.pth files of tensors and containers without torch and
 without running code from them (see torch_files)."""
@@ -15,11 +17,13 @@ import numpy as np
 
 from ..core.device import Device
 from ..core.tensor import Tensor
-from . import files, safetensors_io, structure, torch_files
+from . import allowlist, files, safetensors_io, structure, torch_files
+from .allowlist import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
 from .files import CorruptFileError, PathOrFile
 from .torch_files import UnsafeFileError
 
-__all__ = ["save", "load", "save_state", "load_state", "CorruptFileError", "UnsafeFileError"]
+__all__ = ["save", "load", "save_state", "load_state", "CorruptFileError", "UnsafeFileError",
+           "safe_globals", "add_safe_globals", "get_safe_globals", "clear_safe_globals"]
 
 _STATE_KEY = "wonderland.state"  # the JSON structure, in the safetensors header's metadata
 
@@ -34,9 +38,10 @@ def _save(obj: Any, f: PathOrFile, metadata: dict | None, fn: str, where: str) -
 
 def save(obj: Any, f: PathOrFile, metadata: dict | None = None) -> None:
     """Write obj (a tensor, or dicts, lists and tuples of tensors and plain values: a state_dict,
-    a whole checkpoint) to a path, atomically, or into a binary file object, as safetensors with
-    checksums; `metadata` is extra {str: str} for the header. A Module, an Optimizer or any other
-    object raises TypeError: save its state_dict()."""
+    a whole checkpoint, even a whole Module) to a path, atomically, or into a binary file object,
+    as safetensors with checksums; `metadata` is extra {str: str} for the header. Code (functions,
+    classes) raises TypeError, and so does an Optimizer (its state is keyed by tensors): save its
+    state_dict()."""
     _save(obj, f, metadata, "save", "obj")
 
 
@@ -83,6 +88,14 @@ def _load(f: PathOrFile, map_location: Any, verify: bool, fn: str) -> Any:
         return structure.decode(metadata[_STATE_KEY], arrays, place)
     except structure.IllFormedError as e:
         raise bad(str(e)) from None
+    except structure.DisallowedClassesError as e:
+        names = e.names
+        raise UnsafeFileError(
+            f"{fn}: {file} holds {', '.join(names)}, which wonderland brings back only when "
+            f"the program allows them (it never imports or runs what a file names): load inside "
+            f"`with wl.serialization.safe_globals([...]):` or call "
+            f"wl.serialization.add_safe_globals([...]) with those classes and functions, or "
+            f"save and load the state_dict() instead") from None
 
 
 def load(f: PathOrFile, map_location: Any = None, *, weights_only: bool | None = None,
@@ -90,9 +103,11 @@ def load(f: PathOrFile, map_location: Any = None, *, weights_only: bool | None =
     """Read what wl.save wrote (the same structure and types), a plain safetensors file (a
     {name: tensor} dict) or a file of torch.save (tensors and containers; anything else in its
     pickle raises UnsafeFileError naming it, and nothing in the file is ever run, whatever
-    weights_only says). A damaged file raises CorruptFileError (a ValueError) naming the file
-    and the fault; verify=False skips the checksums written by wl.save."""
-    del weights_only  # accepted as torch.load's; wonderland only ever loads plain data
+    weights_only says). A saved Module or other object comes back only when its class is allowed
+    (safe_globals, add_safe_globals); otherwise UnsafeFileError names every class needed. A
+    damaged file raises CorruptFileError (a ValueError) naming the file and the fault;
+    verify=False skips the checksums written by wl.save."""
+    del weights_only  # accepted as torch.load's; the allowlist holds whatever it says
     return _load(f, map_location, verify, "load")
 
 

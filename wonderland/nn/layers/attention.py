@@ -8,7 +8,7 @@ from ...ops import arange, cat, empty
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import NonDynamicallyQuantizableLinear
 
 __all__ = ["MultiheadAttention", "RotaryEmbedding"]
 
@@ -50,7 +50,8 @@ class MultiheadAttention(Module):
             self.in_proj_bias = new(3 * embed_dim)
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, device=device, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        device=device, dtype=dtype)
         if add_bias_kv:
             self.bias_k, self.bias_v = new(1, 1, embed_dim), new(1, 1, embed_dim)
         else:

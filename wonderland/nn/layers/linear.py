@@ -58,6 +58,11 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under the name PyTorch gives MultiheadAttention's out_proj (programs name it in
+    load allowlists); it computes exactly as Linear."""
+
+
 class Bilinear(Module):
     """y = x1^T W_k x2 + b_k for x1 (*, in1_features) and x2 (*, in2_features); weight
     (out_features, in1_features, in2_features) and bias uniform on +-1/sqrt(in1_features)."""
