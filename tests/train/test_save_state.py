@@ -38,8 +38,8 @@ def test_round_trip_keeps_structure_types_and_values(tmp_path):
 
 
 def test_unsupported_values_are_named(tmp_path):
-    with pytest.raises(TypeError, match=r"state\['a'\]\[1\] is a set"):
-        wl.save_state({"a": [1, {2}]}, tmp_path / "x.safetensors")
+    with pytest.raises(TypeError, match=r"state\['a'\]\[1\] is a function"):
+        wl.save_state({"a": [1, lambda: 2]}, tmp_path / "x.safetensors")
 
 
 def test_plain_tensor_files_load_as_name_to_tensor_dicts(tmp_path):

@@ -36,7 +36,8 @@ def storage(a):
 
 def version(t: Tensor) -> int:
     """The version of the storage under t: how many in-place writes it has seen."""
-    return _versions.get(id(storage(t._data)), 0)
+    a = t._data
+    return _versions.get(id(a if a.base is None else storage(a)), 0)
 
 
 def _set_version(a, v: int) -> None:
@@ -57,7 +58,9 @@ def bump(t: Tensor) -> None:
 def node_versions(xs, out: Tensor) -> tuple[int, ...]:
     """What bind() records on a node once in-place ops exist: its inputs' versions, then its
     output's."""
-    return tuple(version(x) for x in xs) + (version(out),)
+    get = _versions.get  # once per op on every recorded node: kept to lookups
+    return tuple([get(id(a if a.base is None else storage(a)), 0)
+                  for a in [x._data for x in xs] + [out._data]])
 
 
 def check_versions(node, out: Tensor) -> None:

@@ -2,8 +2,10 @@
 processes (wonderland/data/worker.py) that prefetch ahead and return batches in order."""
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..core import random as wl_random
 from ..core.random import Generator
@@ -17,12 +19,22 @@ class DataLoader:
     wl.manual_seed); with num_workers > 0 worker processes load batches ahead of use, and a
     positive `timeout` (seconds) bounds the wait for each batch."""
 
-    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool = False,
+    def __init__(self, dataset, batch_size: int | None = 1, shuffle: bool | None = False,
                  sampler: Sampler | None = None, batch_sampler: Sampler | None = None,
                  num_workers: int = 0, collate_fn: Callable | None = None,
-                 drop_last: bool = False, generator: Generator | None = None,
-                 prefetch_factor: int = 2, worker_init_fn: Callable | None = None,
-                 seed: int | None = None, timeout: float = 0) -> None:
+                 pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
+                 worker_init_fn: Callable | None = None, multiprocessing_context: Any = None,
+                 generator: Generator | None = None, *, prefetch_factor: int | None = 2,
+                 persistent_workers: bool = False, pin_memory_device: str = "",
+                 in_order: bool = True, seed: int | None = None) -> None:
+        # PyTorch's order of arguments; pin_memory (page-locked memory for GPU copies) and
+        # persistent_workers (workers kept between passes) change speed, never the batches, and
+        # have nothing to do on the CPU; workers start by fork where it exists, else by spawn
+        del pin_memory, pin_memory_device, persistent_workers, multiprocessing_context
+        if not in_order:
+            raise ValueError("in_order=False is not supported: batches always come in order")
+        shuffle = bool(shuffle)
+        prefetch_factor = 2 if prefetch_factor is None else prefetch_factor
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"num_workers must be a non-negative integer, got {num_workers!r}")
         if not isinstance(prefetch_factor, int) or prefetch_factor < 1:
@@ -77,7 +89,8 @@ class DataLoader:
             raise ValueError(f"iter_from: start must be a batch number in 0..{len(self)}, "
                              f"got {start!r}")
         base_seed = self._base_seed()  # drawn with or without workers: the same order either way
-        batches = list(self.batch_sampler)[start:]
+        # lazily: a sampler may ask for more batches than fit in memory
+        batches = itertools.islice(iter(self.batch_sampler), start, None)
         if self.num_workers == 0:
             return (self.collate_fn([self.dataset[i] for i in batch]) for batch in batches)
-        return WorkerIterator(self, base_seed, batches, start)
+        return WorkerIterator(self, base_seed, batches, start, len(self) - start)

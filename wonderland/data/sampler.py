@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -27,6 +27,15 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     if generator is not None:
         return generator.np
     return np.random.default_rng(int(default_generator.np.integers(2**63)))
+
+
+def _lazily(draw: Callable[[int], np.ndarray], total: int, chunk: int) -> Iterator[int]:
+    """`total` indices from draw(m), asked for `chunk` at a time as they are used."""
+    done = 0
+    while done < total:
+        m = min(chunk, total - done)
+        yield from draw(m).tolist()
+        done += m
 
 
 class SequentialSampler(Sampler):
@@ -57,12 +66,15 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
-        n, rng = len(self.data_source), _rng(self.generator)
+        n, rng, k = len(self.data_source), _rng(self.generator), self.num_samples
+        if not self.replacement and k <= n:
+            return iter(rng.permutation(n)[:k].tolist())
+        # num_samples may be huge (minGPT asks for 1e10 draws, a pass that never ends): the
+        # draws come lazily, in chunks, from a stream whose seed is drawn now, when the pass begins
+        stream = np.random.default_rng(int(rng.integers(2**63)))
         if self.replacement:
-            return iter(rng.integers(0, n, size=self.num_samples).tolist())
-        k = self.num_samples
-        idx = np.concatenate([rng.permutation(n) for _ in range(-(-k // n))]) if n else []
-        return iter(np.asarray(idx[:k], dtype=np.int64).tolist())
+            return _lazily(lambda m: stream.integers(0, n, size=m), k, 4096)
+        return _lazily(lambda m: stream.permutation(n)[:m], k, n)
 
     def __len__(self) -> int:
         return self.num_samples
@@ -118,8 +130,11 @@ class BatchSampler(Sampler):
         self.sampler, self.batch_size, self.drop_last = sampler, batch_size, bool(drop_last)
 
     def __iter__(self) -> Iterator[list[int]]:
+        return self._batches(iter(self.sampler))  # the sampler draws now, not at the first batch
+
+    def _batches(self, indices: Iterator[int]) -> Iterator[list[int]]:
         batch = []
-        for i in self.sampler:
+        for i in indices:
             batch.append(i)
             if len(batch) == self.batch_size:
                 yield batch

@@ -12,7 +12,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import wait
 
 import numpy as np
@@ -149,10 +149,10 @@ class WorkerIterator:
     """One pass over a DataLoader with worker processes: batch k goes to worker k % num_workers,
     at most prefetch_factor * num_workers batches are in flight, and results come out in order."""
 
-    def __init__(self, loader, base: int, batches: list, start: int) -> None:
+    def __init__(self, loader, base: int, batches: Iterator, start: int, length: int) -> None:
         self.workers, self.tasks, self.results, self._closed = [], [], [], False
         self.collate_fn, self.timeout = loader.collate_fn, loader.timeout
-        self.batches, self.length = iter(batches), len(batches)
+        self.batches, self.length = batches, length
         ctx, parent = _context(), os.getpid()
         try:
             for wid in range(loader.num_workers):

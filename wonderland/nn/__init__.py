@@ -6,5 +6,5 @@ from .module import Module
 from .parallel import DataParallel
 from .parameter import Parameter
 
-__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional", "init", "modules",
-           "utils", "parallel", "DataParallel", *layers.__all__]
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "functional", "init",
+           "modules", "utils", "parallel", "DataParallel", *layers.__all__]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..core.dual import Alias
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import norm_dim, norm_dims, promote_args
@@ -148,7 +149,8 @@ def repeat(x: Tensor, *repeats) -> Tensor:
     inter = tuple(v for r, n in zip(repeats, x.shape) for v in (1, n))
     wide = tuple(v for r, n in zip(repeats, x.shape) for v in (r, n))
     out = broadcast_to(reshape(x, inter), wide)
-    return reshape(out, tuple(r * n for r, n in zip(repeats, x.shape)))
+    # a copy, as PyTorch's: the broadcast view's memory overlaps, so it could not be written
+    return Alias(copy=True)(reshape(out, tuple(r * n for r, n in zip(repeats, x.shape))))
 
 
 def tile(x: Tensor, dims) -> Tensor:

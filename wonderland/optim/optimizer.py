@@ -5,8 +5,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable
 
+from ..core import inplace
 from ..core.grad_mode import no_grad
 from ..core.tensor import Tensor
+
+
+def _write_step(p: Tensor, new: Tensor) -> None:
+    """The new values into p's own memory, as PyTorch's optimizers write them: whatever shares
+    that memory (p.data taken earlier, a view, shared memory across processes) sees the step. Only
+    memory that cannot be written (a read-only array given by the user) is replaced instead."""
+    if getattr(p._data.flags, "writeable", True) and new._data.dtype == p._data.dtype:
+        p._device.xp.copyto(p._data, new._data)
+    else:
+        p.data = new
 
 
 class Optimizer:
@@ -74,7 +85,8 @@ class Optimizer:
                     continue
                 state = self.state.setdefault(id(p), {})
                 if not self.update_in_place(p, p.grad, state, group):
-                    p.data = self.update(p.detach(), p.grad.detach(), state, group)
+                    _write_step(p, self.update(p.detach(), p.grad.detach(), state, group))
+                inplace.bump(p)  # as PyTorch's p.add_(): a graph that saved p sees it moved
         return loss
 
     @staticmethod
