@@ -260,3 +260,41 @@ def test_bad_timeouts(timeout):
 def test_timeout_needs_workers():
     with pytest.raises(ValueError, match="needs num_workers > 0"):
         DataLoader(_data(), timeout=1)
+
+
+def test_pytorchs_arguments_in_pytorchs_order():
+    data = TensorDataset(wl.arange(10))
+    # positional as in torch.utils.data.DataLoader: ..., collate_fn, pin_memory, drop_last
+    loader = DataLoader(data, 4, False, None, None, 0, None, True, True)
+    assert [b[0].tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    loader = DataLoader(data, batch_size=5, pin_memory=True, persistent_workers=True,
+                        prefetch_factor=None, pin_memory_device="", shuffle=None)
+    assert [b[0].tolist() for b in loader] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    with pytest.raises(ValueError, match="in_order=False"):
+        DataLoader(data, in_order=False)
+
+
+def test_a_sampler_of_ten_billion_draws_is_lazy():
+    # minGPT's trainer: RandomSampler(replacement=True, num_samples=int(1e10)), an endless pass
+    data = TensorDataset(wl.arange(7))
+    sampler = RandomSampler(data, replacement=True, num_samples=int(1e10))
+    loader = DataLoader(data, batch_size=3, sampler=sampler)
+    assert len(loader) == -(-int(1e10) // 3)
+    start = time.perf_counter()
+    it = iter(loader)
+    batches = [next(it)[0].tolist() for _ in range(5)]
+    assert time.perf_counter() - start < 5  # not drawing 1e10 indices first
+    assert all(len(b) == 3 and all(0 <= i < 7 for i in b) for b in batches)
+
+
+def test_lazy_draws_are_fixed_when_the_pass_begins():
+    data = TensorDataset(wl.arange(5))
+    wl.manual_seed(3)
+    first = list(RandomSampler(data, replacement=True, num_samples=20))
+    wl.manual_seed(3)
+    it = iter(RandomSampler(data, replacement=True, num_samples=20))
+    wl.randn(100)  # drawing elsewhere after the pass began changes nothing
+    assert list(it) == first
+    wl.manual_seed(3)
+    more = list(RandomSampler(data, num_samples=12))  # without replacement, past one permutation
+    assert sorted(more[:5]) == sorted(more[5:10]) == [0, 1, 2, 3, 4] and len(more) == 12

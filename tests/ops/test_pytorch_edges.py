@@ -131,3 +131,26 @@ def test_functions_outside_their_domain_give_ieee_values_without_warnings(name):
         ours = getattr(wl, name)(wl.tensor(values, dtype=wl.float64)).numpy()
     theirs = getattr(torch, name)(torch.tensor(values, dtype=torch.float64)).numpy()
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_range_indexes_as_a_list():
+    x = np.arange(12.0).reshape(3, 4)
+    got = wl.tensor(x)[range(3), [0, 1, 2]]
+    want = torch.tensor(x)[range(3), [0, 1, 2]]
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_repeat_gives_memory_of_its_own():
+    x = wl.ones(1, 2)
+    y = x.repeat(3, 1)
+    y.div_(2)  # as fast-neural-style normalises a repeated batch in place
+    assert y.tolist() == [[0.5, 0.5]] * 3 and x.tolist() == [[1.0, 1.0]]
+
+
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+def test_functional_activations_take_inplace(name):
+    x = wl.tensor([-1.0, 0.5])
+    want = getattr(torch.nn.functional, name)(torch.tensor([-1.0, 0.5]))
+    out = getattr(F, name)(x, inplace=True) if name == "relu" else getattr(F, name)(x)
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-6)
+    assert (out is x) == (name == "relu")
