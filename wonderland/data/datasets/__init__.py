@@ -8,9 +8,9 @@ from .idx_images import IdxImageDataset
 from .mnist import MNIST
 from .mnist1d import MNIST1D
 from .moons import Moons
-from .shakespeare import CharDataset, CharVocab, Shakespeare
+from .shakespeare import CharDataset, CharVocab, Shakespeare, TinyShakespeare
 from .swiss_roll import SwissRoll
 
 __all__ = ["CIFAR10", "MNIST", "MNIST1D", "CharDataset", "CharVocab", "Digits", "FashionMNIST",
-           "IdxImageDataset", "Moons", "Shakespeare", "SwissRoll", "cache_dir",
+           "IdxImageDataset", "Moons", "Shakespeare", "SwissRoll", "TinyShakespeare", "cache_dir",
            "download_and_verify", "file_digest", "read_idx", "sha256_file", "write_idx"]

@@ -1,5 +1,6 @@
 """Character-level language modelling: a character vocabulary, (block, next-block) windows over
-any text split by position into train and validation, and Shakespeare's works as that text."""
+any text split by position into train and validation, and Shakespeare's works (whole, or
+Karpathy's tiny selection) as that text."""
 from __future__ import annotations
 
 import importlib
@@ -63,21 +64,27 @@ class CharVocab:
 
 
 class CharDataset(Dataset):
-    """Windows over the encoded text: item i is (ids[i : i+block_size], ids[i+1 : i+block_size+1]),
-    both int64 of shape (block_size,), the target shifted by one character. The first
-    1 - val_fraction of the characters are the train split, the rest validation (train=False);
-    no window crosses the boundary. The vocabulary comes from the whole text unless given."""
+    """Windows over the encoded text: item i is (ids[s : s+block_size], ids[s+1 : s+block_size+1])
+    with s = i * stride, both int64 of shape (block_size,), the target shifted by one character;
+    only full windows count (stride=block_size gives non-overlapping ones, for validation). The
+    first 1 - val_fraction of the characters are the train split, the rest validation
+    (train=False); no window crosses the boundary. The vocabulary comes from the whole text
+    unless given."""
 
     def __init__(self, text: str, block_size: int = 128, train: bool = True,
-                 val_fraction: float = 0.1, vocab: CharVocab | None = None):
+                 val_fraction: float = 0.1, vocab: CharVocab | None = None, stride: int = 1):
         if not isinstance(block_size, int) or block_size <= 0:
             raise ValueError(f"{type(self).__name__}: block_size must be a positive int, "
                              f"got {block_size!r}")
+        if not isinstance(stride, int) or stride <= 0:
+            raise ValueError(f"{type(self).__name__}: stride must be a positive int, "
+                             f"got {stride!r}")
         if not 0.0 <= val_fraction < 1.0:
             raise ValueError(f"{type(self).__name__}: val_fraction must be in [0, 1), "
                              f"got {val_fraction}")
         self.vocab = vocab if vocab is not None else CharVocab(text)
         self.block_size = block_size
+        self.stride = stride
         self.train = train
         ids = self.vocab.encode(text)
         self.split_at = int(len(ids) * (1.0 - val_fraction))  # where validation begins
@@ -91,24 +98,26 @@ class CharDataset(Dataset):
     @classmethod
     def from_file(cls, path: str | os.PathLike, block_size: int = 128, train: bool = True,
                   val_fraction: float = 0.1, vocab: CharVocab | None = None,
-                  encoding: str = "utf-8") -> CharDataset:
+                  encoding: str = "utf-8", stride: int = 1) -> CharDataset:
         """A CharDataset over the text of a file."""
         text = Path(path).expanduser().read_text(encoding=encoding)
-        return CharDataset(text, block_size, train, val_fraction, vocab)
+        return CharDataset(text, block_size, train, val_fraction, vocab, stride)
 
     def __len__(self) -> int:
-        return len(self.data) - self.block_size
+        # a window starting at s needs s + block_size + 1 characters (its target runs one further)
+        return (len(self.data) - self.block_size - 1) // self.stride + 1
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         n = len(self)
         if not -n <= index < n:
             raise IndexError(f"{type(self).__name__}: index {index} out of range for {n} windows")
-        i = index % n
+        i = index % n * self.stride
         return self.data[i:i + self.block_size], self.data[i + 1:i + 1 + self.block_size]
 
     def __repr__(self) -> str:
-        return (f"{type(self).__name__}(train={self.train}, block_size={self.block_size}, "
-                f"chars={len(self.data)}, vocab={len(self.vocab)})")
+        stride = f", stride={self.stride}" if self.stride != 1 else ""
+        return (f"{type(self).__name__}(train={self.train}, block_size={self.block_size}"
+                f"{stride}, chars={len(self.data)}, vocab={len(self.vocab)})")
 
 
 class Shakespeare(CharDataset):
@@ -130,8 +139,9 @@ class Shakespeare(CharDataset):
     suffix = "_gut.txt"
 
     def __init__(self, block_size: int = 128, train: bool = True, val_fraction: float = 0.1,
-                 root: str | os.PathLike | None = None, download: bool = True):
-        super().__init__(self.load_text(root, download), block_size, train, val_fraction)
+                 root: str | os.PathLike | None = None, download: bool = True, stride: int = 1):
+        super().__init__(self.load_text(root, download), block_size, train, val_fraction,
+                         stride=stride)
 
     @classmethod
     def load_text(cls, root: str | os.PathLike | None = None, download: bool = True) -> str:
@@ -170,3 +180,33 @@ class Shakespeare(CharDataset):
                 raise ValueError(f"{cls.__name__}: {path.name} holds no "
                                  f"{cls.member_prefix}*{cls.suffix} files")
             return [tar.extractfile(m).read().decode("utf-8") for m in members]
+
+
+class TinyShakespeare(CharDataset):
+    """Karpathy's tiny Shakespeare (char-rnn, 2015) as a CharDataset: one 1,115,394-character file
+    of 65 distinct characters, a selection of the plays' dialogue. The default split is
+    nanoGPT's shakespeare_char one: the first int(n * 0.9) characters train, the rest validation,
+    with the vocabulary of the whole text.
+
+    The file is root/input.txt (default root cache_dir()/"tinyshakespeare"), downloaded from the
+    char-rnn repository and SHA-256-checked when missing, unless download=False."""
+
+    url = ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"
+           "input.txt")
+    sha256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+
+    def __init__(self, block_size: int = 128, train: bool = True, val_fraction: float = 0.1,
+                 root: str | os.PathLike | None = None, download: bool = True, stride: int = 1):
+        super().__init__(self.load_text(root, download), block_size, train, val_fraction,
+                         stride=stride)
+
+    @classmethod
+    def load_text(cls, root: str | os.PathLike | None = None, download: bool = True) -> str:
+        """The whole text of root/input.txt, downloading it first when missing."""
+        folder = Path(root).expanduser() if root is not None else cache_dir() / "tinyshakespeare"
+        path = (folder / "input.txt").absolute()
+        if download:
+            path = download_and_verify(cls.url, path, sha256=cls.sha256)
+        elif not path.is_file():
+            raise FileNotFoundError(f"{cls.__name__}: {path} does not exist (download=False)")
+        return path.read_bytes().decode("utf-8")  # bytes, so no newline translation
