@@ -7,4 +7,5 @@ from .gru import GRUClassifier
 from .linear import LogisticRegression
 from .mlp import MLP
 
-__all__ = ["CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTConfig", "GRUClassifier", "LogisticRegression", "MLP"]
+__all__ = ["CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTConfig", "GRUClassifier",
+           "LogisticRegression", "MLP"]
