@@ -10,6 +10,7 @@ import torch
 
 import wonderland as wl
 from wonderland import nn
+from wonderland.serialization import UnsafeFileError
 
 
 class Affine(nn.Module):
@@ -268,9 +269,14 @@ def test_a_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.safetensors"]
 
 
-def test_save_refuses_modules_pointing_to_state_dict(tmp_path):
-    with pytest.raises(TypeError, match=r"obj\['model'\] is a Net.*state_dict\(\)"):
-        wl.save({"model": Net(), "step": 3}, tmp_path / "x.safetensors")
+def test_a_saved_module_loads_only_where_its_classes_are_allowed(tmp_path):
+    wl.save({"model": Net(), "step": 3}, tmp_path / "x.safetensors")
+    with pytest.raises(UnsafeFileError, match=r"test_module\.Net.*state_dict\(\)"):
+        wl.load(tmp_path / "x.safetensors")
+    allowed = [Net, *{type(m) for m in Net().modules()}]
+    with wl.serialization.safe_globals(allowed):
+        back = wl.load(tmp_path / "x.safetensors")
+    assert type(back["model"]) is Net and back["step"] == 3
 
 
 def test_init_functions_follow_their_formulas():
