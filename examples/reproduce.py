@@ -1,12 +1,15 @@
 """Reproduce the published tables: train every reproduction recipe in full, then write
-docs/results.md with our test accuracy next to the published figure and the wall time.
+docs/results.md with our figure (test accuracy, or the language models' validation loss) next to
+the published one and the wall time, and for the language models a comparison table, samples of
+their text and the PyTorch twin's run (benchmarks/shakespeare_gpt.py).
 
-    python examples/reproduce.py                       # all of them (about an hour on 2 cores)
+    python examples/reproduce.py                       # all of them (about two hours on 2 cores)
     python examples/reproduce.py mnist1d_cnn --steps 50 --seeds 1 --out /tmp/results.md
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import time
@@ -14,15 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
+import language_models  # examples/language_models.py: the language models' part of the page
+
 from wonderland.recipes import get
 from wonderland.train.run import train_recipe
 
 RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashion_mlp",
-           "fashion_cnn"]
-# MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds.
-# A Fashion-MNIST CNN run takes a quarter of an hour here: one.
-SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1}
+           "fashion_cnn", "shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm"]
+# MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
+# as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
+# recurrent language model's ten minutes: one.
+SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1, "shakespeare_char_gru": 1,
+         "shakespeare_char_lstm": 1}
 ROOT = Path(__file__).resolve().parents[1]
+# tiny Shakespeare where this workplace keeps a copy (its checksum is checked on load); elsewhere
+# the recipes download it
+SHARED_TEXT = ROOT.parent / "shared" / "data" / "tinyshakespeare"
 NOTES = """
 How the runs differ from the papers' (and why the figures may):
 
@@ -39,60 +49,102 @@ How the runs differ from the papers' (and why the figures may):
 """
 
 
+def figure_of(recipe, results: dict) -> str:
+    """The figure a recipe reports: its published one's name ('test_accuracy', 'val_loss'), else
+    test accuracy where there is a test split, else validation loss."""
+    named = [k for k in (recipe.published or {}) if k != "source"]
+    if named:
+        return named[0]
+    return "test_accuracy" if "test" in results else "val_loss"
+
+
+def value_of(figure: str, results: dict) -> float:
+    split, _, metric = figure.partition("_")
+    return results[split][metric]
+
+
 def table(rows: list[dict]) -> str:
-    lines = ["| recipe | dataset | model | test accuracy | published | difference | seeds | "
-             "steps | wall time per run |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| recipe | dataset | model | figure | ours | published | difference | seeds | "
+             "steps | wall time per run | run on |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        accs = np.array(r["accuracies"])
-        pub = (r["published"] or {}).get("test_accuracy")
-        ours = f"{accs.mean():.4f}" + (f" ± {accs.std():.4f}" if len(accs) > 1 else "")
-        diff = f"{100 * (accs.mean() - pub):+.1f} points" if pub is not None else ""
-        seeds = ", ".join(f"{s}: {a:.3f}" for s, a in zip(r["seeds"], accs))
-        lines.append(f"| `{r['recipe']}` | {r['dataset']} | {r['model']} | {ours} | "
-                     f"{'' if pub is None else f'{pub:.2f}'} | {diff} | {seeds} | {r['steps']} "
-                     f"| {np.mean(r['walls']):.0f} s |")
+        values, figure = np.array(r["values"]), r["figure"]
+        pub = (r["published"] or {}).get(figure)
+        ours = f"{values.mean():.4f}" + (f" ± {values.std():.4f}" if len(values) > 1 else "")
+        if pub is None:
+            diff = ""
+        elif figure.endswith("accuracy"):
+            diff = f"{100 * (values.mean() - pub):+.1f} points"
+        else:
+            diff = f"{values.mean() - pub:+.3f}"
+        seeds = ", ".join(f"{s}: {v:.3f}" for s, v in zip(r["seeds"], values))
+        lines.append(f"| `{r['recipe']}` | {r['dataset']} | {r['model']} | "
+                     f"{figure.replace('_', ' ')} | {ours} | {'' if pub is None else pub} | "
+                     f"{diff} | {seeds} | {r['steps']} | {np.mean(r['walls']):.0f} s | "
+                     f"{r['date']} |")
     return "\n".join(lines)
+
+
+def run(name: str, args) -> dict:
+    """Train one recipe over its seeds; its row of the table."""
+    recipe = get(name)
+    dataset, _, model = recipe.description.partition(", ")
+    row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
+           "published": recipe.published, "seeds": [], "values": [], "walls": [],
+           "date": time.strftime("%Y-%m-%d")}
+    for seed in range(args.seeds or SEEDS.get(name, 3)):
+        overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
+        if name.startswith(language_models.PREFIX) and SHARED_TEXT.is_dir():
+            overrides["data_root"] = str(SHARED_TEXT)
+        run_dir = Path(args.runs) / name / f"seed{seed}"
+        # resume: an interrupted reproduction continues, a finished one is re-evaluated
+        results = train_recipe(recipe, overrides, run_dir, resume=True,
+                               progress=not args.no_progress)
+        row["figure"] = figure_of(recipe, results)
+        row["seeds"].append(seed)
+        row["values"].append(value_of(row["figure"], results))
+        row["walls"].append(results["wall_time_s"])
+        row["steps"] = results["steps"]
+        print(f"{name} seed {seed}: {row['figure'].replace('_', ' ')} "
+              f"{row['values'][-1]:.4f} in {results['wall_time_s']:.0f} s", flush=True)
+        if seed == 0 and name.startswith(language_models.PREFIX):
+            row.update(language_models.extras(name, run_dir))
+    return row
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("recipes", nargs="*", default=RECIPES)
     p.add_argument("--steps", type=int, help="override every recipe's step count (a smoke run)")
-    p.add_argument("--seeds", type=int, help="runs per recipe, seeds 0, 1, ... (default: 3 for "
-                   "MNIST-1D, 1 for Fashion-MNIST)")
+    p.add_argument("--seeds", type=int, help="runs per recipe, seeds 0, 1, ... (default: 3, "
+                   "1 for Fashion-MNIST and the recurrent language models)")
     p.add_argument("--runs", default="runs/reproduce", help="where the run directories go")
-    p.add_argument("--out", default=str(ROOT / "docs" / "results.md"))
+    p.add_argument("--out", default=str(ROOT / "docs" / "results.md"),
+                   help="the page; its figures are kept beside it in the same name .json, so "
+                        "that recipes not run this time keep their rows")
     p.add_argument("--no-progress", action="store_true")
     args = p.parse_args()
-    rows, sources = [], {}
+    store_path = Path(args.out).with_suffix(".json")
+    store = json.loads(store_path.read_text()) if store_path.exists() else {"rows": {}}
     for name in args.recipes:
-        recipe = get(name)
-        dataset, _, model = recipe.description.partition(", ")
-        row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
-               "published": recipe.published, "seeds": [], "accuracies": [], "walls": []}
-        for seed in range(args.seeds or SEEDS.get(name, 3)):
-            overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
-            # resume: an interrupted reproduction continues, a finished one is re-evaluated
-            results = train_recipe(recipe, overrides, Path(args.runs) / name / f"seed{seed}",
-                                   resume=True, progress=not args.no_progress)
-            row["seeds"].append(seed)
-            row["accuracies"].append(results["test"]["accuracy"])
-            row["walls"].append(results["wall_time_s"])
-            row["steps"] = results["steps"]
-            print(f"{name} seed {seed}: test accuracy {results['test']['accuracy']:.4f} "
-                  f"in {results['wall_time_s']:.0f} s", flush=True)
-        rows.append(row)
-        if recipe.published and recipe.published.get("source"):
-            sources[recipe.published["source"]] = True
+        store["rows"][name] = run(name, args)
+        if name == language_models.PREFIX + "gpt":
+            store["twin"] = language_models.twin(ROOT, args.steps)
+    store_path.write_text(json.dumps(store, indent=1) + "\n")
+    order = RECIPES + sorted(set(store["rows"]) - set(RECIPES))
+    rows = [store["rows"][n] for n in order if n in store["rows"]]
+    sources = dict.fromkeys(r["published"]["source"] for r in rows
+                            if (r["published"] or {}).get("source"))
+    dates = sorted({r["date"] for r in rows})
     cpu = platform.processor() or platform.machine()
-    text = (f"# Reproduced results\n\nWritten by `python examples/reproduce.py` on "
-            f"{time.strftime('%Y-%m-%d')} ({cpu}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}). Each recipe trains from scratch with its default "
-            f"settings but the seed (`wonderland train <recipe> --seed <s>` runs the same); "
-            f"the accuracy is the final model's on the test split, as mean ± standard "
-            f"deviation over the seeds listed.\n\n{table(rows)}\n\n"
+    text = (f"# Reproduced results\n\nWritten by `python examples/reproduce.py` "
+            f"({cpu}, {os.cpu_count()} cores, Python {platform.python_version()}; rows run on "
+            f"{', '.join(dates)}, as the table's last column says). Each recipe trains from "
+            f"scratch with its default settings but the seed (`wonderland train <recipe> "
+            f"--seed <s>` runs the same); the figure is the final model's (test accuracy on "
+            f"the test split, or the validation loss of the language models), as mean ± "
+            f"standard deviation over the seeds listed.\n\n{table(rows)}\n\n"
             f"Sources of the published figures:\n\n" + "\n".join(f"- {s}" for s in sources)
-            + "\n" + NOTES)
+            + "\n" + NOTES + language_models.section(rows, store.get("twin")))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 

@@ -13,6 +13,8 @@ import wonderland as wl
 from wonderland.models import GPT, GPTConfig
 from wonderland.models.gpt import KVCache
 
+from .twins import TwinGPT, greedy_twin
+
 TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=1e-5, atol=1e-5)}
 SMALL = dict(vocab_size=37, block_size=12, n_layer=2, n_head=4, n_embd=32)
 CONFIGS = {
@@ -22,91 +24,6 @@ CONFIGS = {
     "modern_untied_mqa": dict(SMALL, norm="rmsnorm", positions="rotary", mlp="swiglu",
                               n_kv_head=1, tie_weights=False),
 }
-
-
-# --- the PyTorch twin: nanoGPT's layers under the same names ------------------------------------
-def rotate(x, cos, sin):
-    x1, x2 = x.chunk(2, -1)
-    return x * cos + torch.cat([-x2, x1], -1) * sin
-
-
-class TwinAttention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c, self.hd = c, c.n_embd // c.n_head
-        self.c_attn = nn.Linear(c.n_embd, (c.n_head + 2 * c.n_kv_head) * self.hd, bias=c.bias)
-        self.c_proj = nn.Linear(c.n_embd, c.n_embd, bias=c.bias)
-
-    def forward(self, x, rope):
-        b, t, e = x.shape
-        kv = self.c.n_kv_head * self.hd
-        q, k, v = self.c_attn(x).split([e, kv, kv], dim=2)
-        q = q.view(b, t, self.c.n_head, self.hd).transpose(1, 2)
-        k, v = (z.view(b, t, self.c.n_kv_head, self.hd).transpose(1, 2) for z in (k, v))
-        if rope is not None:
-            q, k = rotate(q, *rope), rotate(k, *rope)
-        rep = self.c.n_head // self.c.n_kv_head  # grouped-query: each kv head serves rep queries
-        k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)
-        y = nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
-        return self.c_proj(y.transpose(1, 2).reshape(b, t, e))
-
-
-class TwinMLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.swiglu = c.mlp == "swiglu"
-        hidden = c.swiglu_hidden if self.swiglu else 4 * c.n_embd
-        self.c_fc = nn.Linear(c.n_embd, hidden * (2 if self.swiglu else 1), bias=c.bias)
-        self.c_proj = nn.Linear(hidden, c.n_embd, bias=c.bias)
-
-    def forward(self, x):
-        h = self.c_fc(x)
-        if self.swiglu:
-            gate, up = h.chunk(2, -1)
-            return self.c_proj(nn.functional.silu(gate) * up)
-        return self.c_proj(nn.functional.gelu(h))
-
-
-def twin_norm(c):
-    return nn.RMSNorm(c.n_embd) if c.norm == "rmsnorm" else nn.LayerNorm(c.n_embd, bias=c.bias)
-
-
-class TwinBlock(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.ln_1, self.attn, self.ln_2, self.mlp = (twin_norm(c), TwinAttention(c),
-                                                     twin_norm(c), TwinMLP(c))
-
-    def forward(self, x, rope):
-        x = x + self.attn(self.ln_1(x), rope)
-        return x + self.mlp(self.ln_2(x))
-
-
-class TwinGPT(nn.Module):
-    def __init__(self, c, inv_freq=None):
-        super().__init__()
-        parts = dict(wte=nn.Embedding(c.vocab_size, c.n_embd))
-        if c.positions == "learned":
-            parts["wpe"] = nn.Embedding(c.block_size, c.n_embd)
-        parts.update(h=nn.ModuleList(TwinBlock(c) for _ in range(c.n_layer)), ln_f=twin_norm(c))
-        self.transformer = nn.ModuleDict(parts)
-        self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
-        if c.tie_weights:
-            self.lm_head.weight = self.transformer.wte.weight
-        self.inv_freq = inv_freq
-
-    def forward(self, idx):
-        pos = torch.arange(idx.shape[1])
-        x, rope = self.transformer.wte(idx), None
-        if "wpe" in self.transformer:
-            x = x + self.transformer.wpe(pos)
-        else:
-            angles = pos[:, None].to(self.inv_freq.dtype) * self.inv_freq
-            angles = torch.cat([angles, angles], -1)
-            rope = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
-        for block in self.transformer.h:
-            x = block(x, rope)
-        return self.lm_head(self.transformer.ln_f(x))
 
 
 def make_pair(name, dtype):
@@ -164,15 +81,6 @@ def test_cache_logits_match_full_forward(name):
         model(idx[:, :3], cache)
 
 
-def greedy_twin(twin, idx, steps, block):
-    """nanoGPT's uncached greedy loop, in torch."""
-    with torch.no_grad():
-        for _ in range(steps):
-            nxt = twin(idx[:, -block:])[:, -1].argmax(-1, keepdim=True)
-            idx = torch.cat([idx, nxt], 1)
-    return idx
-
-
 @pytest.mark.parametrize("name", list(CONFIGS))
 @pytest.mark.parametrize("prompt, steps", [(3, 6), (5, 15)])  # the second runs past block_size
 def test_generate_cached_equals_uncached(name, prompt, steps):
@@ -184,8 +92,9 @@ def test_generate_cached_equals_uncached(name, prompt, steps):
     np.testing.assert_array_equal(greedy.numpy()[:, :prompt], idx.numpy())
     uncached = model.generate(idx, steps, temperature=0, use_cache=False)
     np.testing.assert_array_equal(greedy.numpy(), uncached.numpy())
-    np.testing.assert_array_equal(
-        greedy.numpy(), greedy_twin(twin, torch.from_numpy(idx.numpy()), steps, block).numpy())
+    for cached in (False, True):  # the twin's cache too (benchmarks time it)
+        np.testing.assert_array_equal(greedy.numpy(), greedy_twin(
+            twin, torch.from_numpy(idx.numpy()), steps, block, cached).numpy())
     for kw in (dict(temperature=1.0), dict(temperature=0.8, top_k=5), dict(top_p=0.9)):
         runs = [model.generate(idx, steps, generator=wl.Generator(7), use_cache=c, **kw).numpy()
                 for c in (True, False)]

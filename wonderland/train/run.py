@@ -111,7 +111,8 @@ def train_recipe(recipe: Recipe, overrides: dict | None = None,
                  progress: bool = True, announce: Callable[[str], None] | None = None) -> dict:
     """Train `recipe` with `overrides` in `run_dir` (resuming an interrupted run there, or
     extending a finished one to a larger `steps`), then evaluate on the test split; returns and
-    writes results.json. A run with nothing left to train is not evaluated again: its
+    writes results.json (the final weights' validation and test metrics where the recipe has
+    those splits). A run with nothing left to train is not evaluated again: its
     results.json comes back with 'finished_before': True. `announce` gets one line once the
     run directory is held: where the run starts (its step of the total). The data and model are
     built before the directory is created, so a failed build leaves no directory; Ctrl-C saves
@@ -133,6 +134,8 @@ def train_recipe(recipe: Recipe, overrides: dict | None = None,
         results = {"recipe": recipe.name, "steps": trainer.step,
                    "stopped_early": trainer.stopped_early, "wall_time_s": wall,
                    "resumed_from_step": first_step or None, "published": recipe.published}
+        if trainer.val_loader is not None and trainer.val_split == "val":
+            results["val"] = trainer.evaluate(trainer.val_loader)  # the final weights'
         if loaders["test"] is not None:
             results["test"] = trainer.evaluate(loaders["test"])
         old = json.loads(run.results.read_text()) if first_step and run.results.exists() else {}
@@ -212,12 +215,14 @@ def evaluate_run(run_dir: str | os.PathLike, split: str = "test", weights: str =
 
 
 def results_line(results: dict) -> str:
-    """One line for the console: the test metrics next to the published figure."""
-    parts = [f"test {k} {v:.4f}" for k, v in (results.get("test") or {}).items()]
+    """One line for the console: the final validation and test metrics next to the published
+    figure."""
+    parts = [f"{split} {k} {v:.4f}" for split in ("val", "test")
+             for k, v in (results.get(split) or {}).items()]
     pub = results.get("published") or {}
     for k, v in pub.items():
         if isinstance(v, (int, float)):
-            parts.append(f"published {k.replace('test_', '')} {v:.2f}"
+            parts.append(f"published {k.replace('test_', '').replace('_', ' ')} {v:.2f}"
                          + (f" ({pub['source']})" if pub.get("source") else ""))
     return ", ".join(parts) + f"; {results['steps']} steps in {results['wall_time_s']:.0f} s"
 

@@ -1,0 +1,103 @@
+"""The language models' part of docs/results.md, for examples/reproduce.py: each model's parameter
+count and a sample of its text (extras, taken from seed 0's run), the PyTorch twin of the GPT run
+on the same machine with generation speed with and without the key/value cache (twin, through
+benchmarks/shakespeare_gpt.py when torch is installed), and the section that shows them."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from wonderland.train.run import load_run
+from wonderland.train.sample import sample_text
+
+PREFIX = "shakespeare_char_"
+SAMPLE_CHARS = {PREFIX + "gpt": 500}  # the recurrent models' samples are shorter
+
+
+def extras(name: str, run_dir: Path) -> dict:
+    """The parameter count and a sample (prompt: a newline) of a finished language-model run."""
+    _, _, model = load_run(run_dir)
+    return {"parameters": sum(p.numel() for p in model.parameters()),
+            "sample": sample_text(run_dir, "\n", SAMPLE_CHARS.get(name, 250)).strip()}
+
+
+def twin(root: Path, steps: int | None = None) -> dict | None:
+    """benchmarks/shakespeare_gpt.py's figures (the PyTorch twin's run and the generation
+    speeds), or None without torch."""
+    try:
+        import torch  # noqa: F401  (only to know whether the twin can run)
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "twin.json"
+        command = [sys.executable, str(root / "benchmarks" / "shakespeare_gpt.py"),
+                   "--json", str(out), *(["--steps", str(steps)] if steps else [])]
+        subprocess.run(command, check=True)
+        return json.loads(out.read_text())
+
+
+def _comparison(rows: list[dict]) -> str:
+    lines = ["| model | parameters | validation loss | steps | wall time per run | per step |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        loss, wall = np.array(r["values"]), float(np.mean(r["walls"]))
+        spread = f" ± {loss.std():.3f}" if len(loss) > 1 else ""
+        lines.append(f"| `{r['recipe']}` | {r['parameters']:,} | {loss.mean():.3f}{spread} | "
+                     f"{r['steps']} | {wall:.0f} s | {1000 * wall / r['steps']:.0f} ms |")
+    return "\n".join(lines)
+
+
+def _twin_section(gpt: dict, twin: dict) -> str:
+    ours_loss, ours_wall = float(np.mean(gpt["values"])), float(np.mean(gpt["walls"]))
+    run, speed = twin["torch"], twin["generation"]
+    lines = [
+        "\n### The same recipe in PyTorch\n",
+        f"`benchmarks/shakespeare_gpt.py` trains the PyTorch twin of the GPT on the same "
+        f"machine ({twin['threads']} threads, {twin['date']}): the same layers under the same "
+        f"names, starting from wonderland's seed-0 weights, fed the same batches in the same "
+        f"order, with the same optimizer, schedule and clipping. Wall times are for training "
+        f"alone, without the evaluations.\n",
+        "| framework | validation loss | wall time | ratio |", "|---|---|---|---|",
+        f"| wonderland (mean of {len(gpt['values'])} seeds) | {ours_loss:.3f} | "
+        f"{ours_wall:.0f} s | {ours_wall / run['wall_s']:.2f} |",
+        f"| wonderland (seed 0, the twin's run, in the same script) | "
+        f"{twin['wonderland']['val_loss']:.3f} | {twin['wonderland']['wall_s']:.0f} s | "
+        f"{twin['wonderland']['wall_s'] / run['wall_s']:.2f} |",
+        f"| PyTorch {twin['torch_version']} | {run['val_loss']:.3f} | {run['wall_s']:.0f} s | "
+        f"1.00 |",
+        "\n### Generation speed\n",
+        f"Characters per second, generating {speed['tokens']} after a one-character prompt, "
+        f"batch 1, the GPT recipe's model:\n",
+        "| framework | with the key/value cache | without (the whole context each step) |",
+        "|---|---|---|",
+    ]
+    for name in ("wonderland", "torch"):
+        lines.append(f"| {name} | {speed[name]['cached']:.0f} | {speed[name]['uncached']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def section(rows: list[dict], twin: dict | None) -> str:
+    """The page's language-model section ('' when no language model was reproduced)."""
+    lms = [r for r in rows if r["recipe"].startswith(PREFIX)]
+    if not lms:
+        return ""
+    parts = ["\n## Language models on tiny Shakespeare\n",
+             "Every model reads windows of 64 characters and trains as nanoGPT's CPU run "
+             "(AdamW, warmup and cosine decay, clipping at 1, 12 windows a step); the "
+             "validation loss is the mean cross-entropy per character over every "
+             "non-overlapping window of the last 10% of the text. The recurrent models have the "
+             "GPT's parameter count and take the same steps; their wall time per step says "
+             "what a recurrence of 64 sequential steps costs here.\n", _comparison(lms)]
+    gpt = next((r for r in lms if r["recipe"] == PREFIX + "gpt"), None)
+    if gpt is not None and twin is not None:
+        parts.append(_twin_section(gpt, twin))
+    parts.append("\n### Samples\n\nSeed 0's final model, prompted with a newline, temperature "
+                 "0.8, top-k 200 (`wonderland sample RUN_DIR`):\n")
+    for r in lms:
+        parts.append(f"`{r['recipe']}`:\n\n```text\n{r['sample']}\n```\n")
+    return "\n".join(parts)
