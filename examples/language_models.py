@@ -63,7 +63,7 @@ def _twin_section(gpt: dict, twin: dict) -> str:
         f"order, with the same optimizer, schedule and clipping. Wall times are for training "
         f"alone, without the evaluations.\n",
         "| framework | validation loss | wall time | ratio |", "|---|---|---|---|",
-        f"| wonderland (mean of {len(gpt['values'])} seeds) | {ours_loss:.3f} | "
+        f"| wonderland (seeds {len(gpt['values'])}, mean) | {ours_loss:.3f} | "
         f"{ours_wall:.0f} s | {ours_wall / run['wall_s']:.2f} |",
         f"| wonderland (seed 0, the twin's run, in the same script) | "
         f"{twin['wonderland']['val_loss']:.3f} | {twin['wonderland']['wall_s']:.0f} s | "

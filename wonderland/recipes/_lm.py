@@ -24,6 +24,7 @@ SHAKESPEARE_CONFIG: dict[str, Any] = {
     "lr": 1e-3, "min_lr": 1e-4, "warmup_steps": 100, "decay_steps": 2000, "beta1": 0.9,
     "beta2": 0.99, "weight_decay": 0.1, "clip_grad_norm": 1.0, "eval_every": 250,
     "checkpoint_every": 500, "log_every": 50, "eval_batch_size": 256, "data_root": None,
+    "download": True,
 }
 NANOGPT_SOURCE = ("nanoGPT (github.com/karpathy/nanoGPT), README: the character-level "
                   "Shakespeare model on a CPU, 4 layers x 4 heads x 128, 2000 iterations, "
@@ -33,8 +34,10 @@ NANOGPT_SOURCE = ("nanoGPT (github.com/karpathy/nanoGPT), README: the character-
 def shakespeare_splits(cfg: dict) -> tuple:
     """(train, val, None): every window of the first 90% of tiny Shakespeare for training (a
     shuffled pass samples them as nanoGPT's random offsets do), non-overlapping windows of the
-    last 10% for validation. data_root None reads the cache, downloading when missing."""
-    common = {"block_size": cfg["block_size"], "root": cfg["data_root"]}
+    last 10% for validation. data_root None reads the cache, downloading when missing; with
+    download False, data_root/input.txt may be any text (train on your own)."""
+    common = {"block_size": cfg["block_size"], "root": cfg["data_root"],
+              "download": cfg.get("download", True)}  # runs made before the setting lack it
     return (TinyShakespeare(train=True, **common),
             TinyShakespeare(train=False, stride=cfg["block_size"], **common), None)
 
