@@ -1,4 +1,5 @@
 """The examples run end to end as a user runs them: a subprocess, its printed log, its files."""
+import json
 import os
 import re
 import subprocess
@@ -61,3 +62,50 @@ def test_reproduce_writes_the_results_table(tmp_path):
     assert "| 0.32 |" in rows[0] and "| 0.68 |" in rows[1] and "Greydanus" in text
     for row in rows:
         assert " 3 |" in row and "points" in row and "±" in row and "| 0: 0." in row
+
+
+def test_reproduce_keeps_the_rows_it_did_not_run(tmp_path):
+    # a results store holding a row from an earlier run: running another recipe keeps it
+    out = tmp_path / "results.md"
+    earlier = {"recipe": "fashion_cnn", "dataset": "Fashion-MNIST", "model": "CNN",
+               "published": {"test_accuracy": 0.91, "source": "Zalando"}, "seeds": [0],
+               "values": [0.9115], "walls": [1086.0], "date": "2026-11-22",
+               "figure": "test_accuracy", "steps": 4300}
+    (tmp_path / "results.json").write_text(json.dumps({"rows": {"fashion_cnn": earlier}}))
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "reproduce.py"),
+                           "mnist1d_logreg", "--steps", "2", "--seeds", "1", "--no-progress",
+                           "--runs", str(tmp_path / "runs"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, proc.stderr
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| `")]
+    assert [r.split("|")[1].strip() for r in rows] == ["`mnist1d_logreg`", "`fashion_cnn`"]
+    assert "| 0.9115 | 0.91 | +0.1 points |" in rows[1] and "2026-11-22" in rows[1]
+    stored = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert set(stored) == {"mnist1d_logreg", "fashion_cnn"}
+
+
+def test_the_language_model_section_shows_the_comparison_twin_and_samples():
+    sys.path.insert(0, str(ROOT / "examples"))
+    import language_models
+
+    def row(name, loss, wall, params):
+        return {"recipe": name, "values": loss, "walls": [wall] * len(loss), "steps": 2000,
+                "parameters": params, "sample": f"text of {name}"}
+
+    rows = [row("shakespeare_char_gpt", [1.90, 1.88, 1.92], 170.0, 804_096),
+            row("shakespeare_char_gru", [1.95], 600.0, 822_849),
+            {"recipe": "mnist1d_cnn"}]
+    twin = {"threads": 2, "date": "2026-12-07", "torch_version": "2.13.0", "steps": 2000,
+            "wonderland": {"val_loss": 1.90, "wall_s": 140.0},
+            "torch": {"val_loss": 1.901, "wall_s": 56.0},
+            "generation": {"tokens": 200, "wonderland": {"cached": 300.0, "uncached": 280.0},
+                           "torch": {"cached": 900.0, "uncached": 700.0}}}
+    text = language_models.section(rows, twin)
+    assert "| `shakespeare_char_gpt` | 804,096 | 1.900 ± 0.016 | 2000 | 170 s | 85 ms |" in text
+    assert "| `shakespeare_char_gru` | 822,849 | 1.950 | 2000 | 600 s | 300 ms |" in text
+    assert "| wonderland (seeds 3, mean) | 1.900 | 170 s | 3.04 |" in text
+    assert "| PyTorch 2.13.0 | 1.901 | 56 s | 1.00 |" in text
+    assert "| torch | 900 | 700 |" in text and "text of shakespeare_char_gru" in text
+    assert "mnist1d" not in text
+    assert language_models.section([{"recipe": "mnist1d_cnn"}], None) == ""

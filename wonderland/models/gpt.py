@@ -19,7 +19,7 @@ from ..nn.layers.norm import RMSNorm
 from ..optim import AdamW
 from .sampling import sample_next
 
-__all__ = ["GPTConfig", "GPT", "KVCache"]
+__all__ = ["GPTConfig", "GPT", "KVCache", "decay_groups"]
 
 
 @dataclass
@@ -259,7 +259,13 @@ class GPT(Module):
                             betas: tuple[float, float] = (0.9, 0.95)) -> AdamW:
         """AdamW with nanoGPT's two groups: matrices and embeddings (dim >= 2) decay; biases and
         norm weights (dim < 2) do not."""
-        params = list(self.parameters())
-        groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
-                  {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
-        return AdamW(groups, lr=lr, betas=betas)
+        return AdamW(decay_groups(self.parameters(), weight_decay), lr=lr, betas=betas)
+
+
+def decay_groups(params, weight_decay: float) -> list[dict]:
+    """nanoGPT's parameter groups: weight decay on matrices and embeddings (dim >= 2), none on
+    biases and norm gains; only parameters that require grad, no empty group."""
+    params = [p for p in params if p.requires_grad]
+    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
+              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
+    return [g for g in groups if g["params"]]

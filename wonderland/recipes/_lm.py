@@ -8,6 +8,8 @@ from typing import Any
 
 from ..data.datasets import TinyShakespeare
 from ..functional import cross_entropy
+from ..models import CharRNN
+from ..models.gpt import decay_groups
 from ..optim import AdamW
 from ..optim.lr_scheduler import LambdaLR
 from ..train.recipe import Recipe
@@ -60,10 +62,7 @@ def next_char_accuracy(output, target) -> float:
 def nanogpt_adamw(cfg: dict, params) -> AdamW:
     """AdamW with weight decay on matrices (weights, embeddings) and none on vectors (biases,
     norm gains), nanoGPT's split."""
-    params = [p for p in params if p.requires_grad]
-    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": cfg["weight_decay"]},
-              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
-    return AdamW([g for g in groups if g["params"]], lr=cfg["lr"],
+    return AdamW(decay_groups(params, cfg["weight_decay"]), lr=cfg["lr"],
                  betas=(cfg["beta1"], cfg["beta2"]))
 
 
@@ -82,6 +81,19 @@ def nanogpt_schedule(cfg: dict, optimizer) -> LambdaLR:
         return (floor + cosine * (lr - floor)) / lr
 
     return LambdaLR(optimizer, factor)
+
+
+def char_rnn_recipe(cell: str, hidden: int, parameters: str) -> Recipe:
+    """The char-rnn recipe of one cell: 2 layers of `hidden` (the GPT's size), trained as the GPT
+    but at char-rnn's learning rate 2e-3, for the comparison in docs/results.md."""
+    return lm_recipe(
+        name=f"shakespeare_char_{cell}",
+        description=f"tiny Shakespeare, character {cell.upper()} 2 x {hidden} ({parameters} "
+                    f"parameters), AdamW 2e-3 with warmup and cosine decay, 2000 steps of 12",
+        config={**SHAKESPEARE_CONFIG, "vocab_size": 65, "hidden": hidden, "layers": 2,
+                "dropout": 0.0, "lr": 2e-3, "min_lr": 2e-4},
+        model=lambda cfg: CharRNN(cfg["vocab_size"], cfg["hidden"], cfg["layers"], cell=cell,
+                                  dropout=cfg["dropout"]))
 
 
 def lm_recipe(**fields) -> Recipe:

