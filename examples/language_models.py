@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from wonderland.train.run import load_run
+from wonderland.train.run_dir import read_metrics
 from wonderland.train.sample import sample_text
 
 PREFIX = "shakespeare_char_"
@@ -20,9 +21,11 @@ SAMPLE_CHARS = {PREFIX + "gpt": 500}  # the recurrent models' samples are shorte
 
 
 def extras(name: str, run_dir: Path) -> dict:
-    """The parameter count and a sample (prompt: a newline) of a finished language-model run."""
+    """The parameter count, the validation curve [[step, loss], ...] and a sample (prompt: a
+    newline) of a finished language-model run."""
     _, _, model = load_run(run_dir)
-    return {"parameters": sum(p.numel() for p in model.parameters()),
+    curve = [[r["step"], r["loss"]] for r in read_metrics(run_dir) if r.get("split") == "val"]
+    return {"parameters": sum(p.numel() for p in model.parameters()), "val_curve": curve,
             "sample": sample_text(run_dir, "\n", SAMPLE_CHARS.get(name, 250)).strip()}
 
 
@@ -41,14 +44,24 @@ def twin(root: Path, steps: int | None = None) -> dict | None:
         return json.loads(out.read_text())
 
 
-def _comparison(rows: list[dict]) -> str:
-    lines = ["| model | parameters | validation loss | steps | wall time per run | per step |",
-             "|---|---|---|---|---|---|"]
+def _at_time(row: dict, seconds: float) -> str:
+    """The validation loss the run had reached after `seconds` of its training (its last
+    evaluation by then, at the run's mean time per step), as 'loss (step N)'."""
+    per_step = float(np.mean(row["walls"])) / row["steps"]
+    reached = [(step, loss) for step, loss in row.get("val_curve", [])
+               if step * per_step <= seconds]
+    return f"{reached[-1][1]:.3f} (step {reached[-1][0]})" if reached else "none yet"
+
+
+def _comparison(rows: list[dict], budget: float) -> str:
+    lines = ["| model | parameters | validation loss | steps | wall time per run | per step | "
+             f"validation loss after {budget:.0f} s (the GPT's run) |", "|---" * 7 + "|"]
     for r in rows:
         loss, wall = np.array(r["values"]), float(np.mean(r["walls"]))
         spread = f" ± {loss.std():.3f}" if len(loss) > 1 else ""
         lines.append(f"| `{r['recipe']}` | {r['parameters']:,} | {loss.mean():.3f}{spread} | "
-                     f"{r['steps']} | {wall:.0f} s | {1000 * wall / r['steps']:.0f} ms |")
+                     f"{r['steps']} | {wall:.0f} s | {1000 * wall / r['steps']:.0f} ms | "
+                     f"{_at_time(r, budget)} |")
     return "\n".join(lines)
 
 
@@ -92,8 +105,11 @@ def section(rows: list[dict], twin: dict | None) -> str:
              "validation loss is the mean cross-entropy per character over every "
              "non-overlapping window of the last 10% of the text. The recurrent models have the "
              "GPT's parameter count and take the same steps; their wall time per step says "
-             "what a recurrence of 64 sequential steps costs here.\n", _comparison(lms)]
+             "what a recurrence of 64 sequential steps costs here; the last column compares "
+             "them at equal wall time, from their validation curves (evaluated every 250 "
+             "steps).\n"]
     gpt = next((r for r in lms if r["recipe"] == PREFIX + "gpt"), None)
+    parts.append(_comparison(lms, float(np.mean((gpt or lms[0])["walls"]))))
     if gpt is not None and twin is not None:
         parts.append(_twin_section(gpt, twin))
     parts.append("\n### Samples\n\nSeed 0's final model, prompted with a newline, temperature "

@@ -98,6 +98,7 @@ def run(name: str, args) -> dict:
         # resume: an interrupted reproduction continues, a finished one is re-evaluated
         results = train_recipe(recipe, overrides, run_dir, resume=True,
                                progress=not args.no_progress)
+        row["trained"] = row.get("trained", False) or not results.get("finished_before")
         row["figure"] = figure_of(recipe, results)
         row["seeds"].append(seed)
         row["values"].append(value_of(row["figure"], results))
@@ -126,7 +127,8 @@ def main() -> None:
     store = json.loads(store_path.read_text()) if store_path.exists() else {"rows": {}}
     for name in args.recipes:
         store["rows"][name] = run(name, args)
-        if name == language_models.PREFIX + "gpt":
+        if name == language_models.PREFIX + "gpt" and (store["rows"][name]["trained"]
+                                                         or "twin" not in store):
             store["twin"] = language_models.twin(ROOT, args.steps)
         store_path.write_text(json.dumps(store, indent=1) + "\n")  # each figure kept at once
     order = RECIPES + sorted(set(store["rows"]) - set(RECIPES))

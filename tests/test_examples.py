@@ -90,8 +90,9 @@ def test_the_language_model_section_shows_the_comparison_twin_and_samples():
     import language_models
 
     def row(name, loss, wall, params):
+        curve = [[step, 4.0 - step / 1000] for step in range(250, 2001, 250)]
         return {"recipe": name, "values": loss, "walls": [wall] * len(loss), "steps": 2000,
-                "parameters": params, "sample": f"text of {name}"}
+                "parameters": params, "sample": f"text of {name}", "val_curve": curve}
 
     rows = [row("shakespeare_char_gpt", [1.90, 1.88, 1.92], 170.0, 804_096),
             row("shakespeare_char_gru", [1.95], 600.0, 822_849),
@@ -102,8 +103,11 @@ def test_the_language_model_section_shows_the_comparison_twin_and_samples():
             "generation": {"tokens": 200, "wonderland": {"cached": 300.0, "uncached": 280.0},
                            "torch": {"cached": 900.0, "uncached": 700.0}}}
     text = language_models.section(rows, twin)
-    assert "| `shakespeare_char_gpt` | 804,096 | 1.900 ± 0.016 | 2000 | 170 s | 85 ms |" in text
-    assert "| `shakespeare_char_gru` | 822,849 | 1.950 | 2000 | 600 s | 300 ms |" in text
+    assert ("| `shakespeare_char_gpt` | 804,096 | 1.900 ± 0.016 | 2000 | 170 s | 85 ms | "
+            "2.000 (step 2000) |") in text
+    # 170 s of the GRU's 300 ms steps: step 566, its last evaluation by then at step 500
+    assert ("| `shakespeare_char_gru` | 822,849 | 1.950 | 2000 | 600 s | 300 ms | "
+            "3.500 (step 500) |") in text
     assert "| wonderland (seeds 3, mean) | 1.900 | 170 s | 3.04 |" in text
     assert "| PyTorch 2.13.0 | 1.901 | 56 s | 1.00 |" in text
     assert "| torch | 900 | 700 |" in text and "text of shakespeare_char_gru" in text
