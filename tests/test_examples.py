@@ -108,8 +108,9 @@ def test_the_language_model_section_shows_the_comparison_twin_and_samples():
     # 170 s of the GRU's 300 ms steps: step 566, its last evaluation by then at step 500
     assert ("| `shakespeare_char_gru` | 822,849 | 1.950 | 2000 | 600 s | 300 ms | "
             "3.500 (step 500) |") in text
-    assert "| wonderland (seeds 3, mean) | 1.900 | 170 s | 3.04 |" in text
-    assert "| PyTorch 2.13.0 | 1.901 | 56 s | 1.00 |" in text
+    assert "| wonderland, `wonderland train` (3 seeds, mean) | 1.900 | 170 s | |" in text
+    assert "| wonderland, the twin's script (seed 0) | 1.900 | 140 s | 2.50 |" in text
+    assert "| PyTorch 2.13.0, the twin's script (seed 0) | 1.901 | 56 s | 1.00 |" in text
     assert "| torch | 900 | 700 |" in text and "text of shakespeare_char_gru" in text
     assert "mnist1d" not in text
     assert language_models.section([{"recipe": "mnist1d_cnn"}], None) == ""
