@@ -42,10 +42,11 @@ def part(filename: str) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--data-root", default=str(SHARED_TEXT) if SHARED_TEXT.is_dir() else None)
+    ap.add_argument("--data-root", default=str(SHARED_TEXT) if SHARED_TEXT.is_dir() else None,
+                    help="a folder with input.txt (default: the workplace's copy, else the cache)")
     args = ap.parse_args()
     recipe = get("shakespeare_char_gpt")
-    cfg = recipe.configure({"data_root": args.data_root})
+    cfg = recipe.configure({"data_root": args.data_root, "download": args.data_root is None})
     model, (train, _, _) = build(recipe, cfg)
     opt = recipe.optimizer(cfg, model.parameters())
     schedule = recipe.scheduler(cfg, opt)

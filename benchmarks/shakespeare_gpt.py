@@ -107,12 +107,14 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=None, help="default: the recipe's 2000")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--tokens", type=int, default=200, help="characters to generate")
-    ap.add_argument("--data-root", default=str(SHARED_TEXT) if SHARED_TEXT.is_dir() else None)
+    ap.add_argument("--data-root", default=str(SHARED_TEXT) if SHARED_TEXT.is_dir() else None,
+                    help="a folder with input.txt (default: the workplace's copy, else the cache)")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     recipe = get("shakespeare_char_gpt")
-    cfg = recipe.configure({"data_root": args.data_root,
+    # a data root given is read as it is (any text); without one the recipe downloads
+    cfg = recipe.configure({"data_root": args.data_root, "download": args.data_root is None,
                             **({"steps": args.steps} if args.steps else {})})
     model, (train, val, _) = build(recipe, cfg)
     twin = TwinGPT(model.config)

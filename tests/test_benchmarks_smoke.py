@@ -1,5 +1,6 @@
 """The benchmarks run end to end as a user runs them: a subprocess with a few steps, its table
 and its plot."""
+import json
 import os
 import subprocess
 import sys
@@ -24,3 +25,31 @@ def test_core_ops_benchmark_smoke():
                            "--steps", "1"], capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert proc.stdout.count("x |") == 2, proc.stdout
+
+
+def _text_root(tmp_path) -> str:
+    """A small text of tiny Shakespeare's 65 characters, for the GPT recipe's vocabulary."""
+    chars = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    (tmp_path / "input.txt").write_text(chars * 40)
+    return str(tmp_path)
+
+
+def test_shakespeare_gpt_benchmark_smoke(tmp_path):
+    out = tmp_path / "figures.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "shakespeare_gpt.py"),
+                           "--steps", "2", "--tokens", "4", "--data-root", _text_root(tmp_path),
+                           "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    figures = json.loads(out.read_text())
+    # the twin starts from the same weights and takes the same batches: the same loss
+    assert abs(figures["wonderland"]["val_loss"] - figures["torch"]["val_loss"]) < 1e-4
+    assert figures["generation"]["torch"]["cached"] > 0 and "ratio" in proc.stdout
+
+
+def test_gpt_profile_smoke(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile_gpt.py"),
+                           "--steps", "2", "--data-root", _text_root(tmp_path)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "matmul and Linear" in proc.stdout and "ms a step" in proc.stdout
