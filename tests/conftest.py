@@ -37,3 +37,30 @@ def fashion_root(tmp_path):
                   rng.integers(0, 10, n, dtype=np.uint8))
     assert gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz").read()  # really gzipped
     return str(tmp_path)
+
+
+# tiny Shakespeare's 65 characters: the vocabulary the language-model recipes are built for
+SHAKESPEARE_CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@pytest.fixture
+def text_root(tmp_path):
+    """A folder holding input.txt: 3,065 characters of tiny Shakespeare's alphabet, every one
+    present, for the language-model recipes (with download false: it is not the real text)."""
+    rng = np.random.default_rng(0)
+    (tmp_path / "text").mkdir()
+    text = SHAKESPEARE_CHARS + "".join(rng.choice(list(SHAKESPEARE_CHARS), 3000))
+    (tmp_path / "text" / "input.txt").write_text(text)
+    return str(tmp_path / "text")
+
+
+@pytest.fixture
+def recipe_data_args(mnist1d_root, fashion_root, text_root):
+    """name -> the command-line settings that point a shipped recipe at the tests' data."""
+    def args(name: str) -> list[str]:
+        if name.startswith("fashion"):
+            return ["--data_root", fashion_root, "--val_size", "8"]
+        if name.startswith("shakespeare"):
+            return ["--data_root", text_root, "--download", "false"]
+        return ["--data_root", mnist1d_root]
+    return args

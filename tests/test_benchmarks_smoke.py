@@ -27,17 +27,10 @@ def test_core_ops_benchmark_smoke():
     assert proc.stdout.count("x |") == 2, proc.stdout
 
 
-def _text_root(tmp_path) -> str:
-    """A small text of tiny Shakespeare's 65 characters, for the GPT recipe's vocabulary."""
-    chars = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-    (tmp_path / "input.txt").write_text(chars * 40)
-    return str(tmp_path)
-
-
-def test_shakespeare_gpt_benchmark_smoke(tmp_path):
+def test_shakespeare_gpt_benchmark_smoke(tmp_path, text_root):
     out = tmp_path / "figures.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "shakespeare_gpt.py"),
-                           "--steps", "2", "--tokens", "4", "--data-root", _text_root(tmp_path),
+                           "--steps", "2", "--tokens", "4", "--data-root", text_root,
                            "--json", str(out)],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
@@ -47,9 +40,9 @@ def test_shakespeare_gpt_benchmark_smoke(tmp_path):
     assert figures["generation"]["torch"]["cached"] > 0 and "ratio" in proc.stdout
 
 
-def test_gpt_profile_smoke(tmp_path):
+def test_gpt_profile_smoke(text_root):
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "profile_gpt.py"),
-                           "--steps", "2", "--data-root", _text_root(tmp_path)],
+                           "--steps", "2", "--data-root", text_root],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "matmul and Linear" in proc.stdout and "ms a step" in proc.stdout

@@ -3,6 +3,7 @@ position, the AdamW groups, a few real steps of each on a small text the test wr
 the Trainer, resumable, sampled from afterwards), and `wonderland sample`."""
 import json
 import math
+import urllib.error
 
 import numpy as np
 import pytest
@@ -10,9 +11,12 @@ import torch
 
 import wonderland as wl
 from wonderland.cli import main
+from wonderland.data.datasets import download
 from wonderland.recipes import _lm, get
 from wonderland.train.run import build, train_recipe
 from wonderland.train.sample import sample_text
+
+from ..conftest import SHAKESPEARE_CHARS
 
 LMS = ["shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm"]
 SIZES = {"shakespeare_char_gpt": 804_096, "shakespeare_char_gru": 822_849,
@@ -20,17 +24,6 @@ SIZES = {"shakespeare_char_gpt": 804_096, "shakespeare_char_gru": 822_849,
 # small enough for a few seconds; the text's characters are the 65 of tiny Shakespeare
 SMALL = {"shakespeare_char_gpt": {"n_layer": 1, "n_head": 2, "n_embd": 16},
          "shakespeare_char_gru": {"hidden": 16}, "shakespeare_char_lstm": {"hidden": 16}}
-CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-@pytest.fixture
-def text_root(tmp_path):
-    rng = np.random.default_rng(0)
-    (tmp_path / "text").mkdir()
-    (tmp_path / "text" / "input.txt").write_text(CHARS + "".join(rng.choice(list(CHARS), 3000)))
-    return str(tmp_path / "text")
-
-
 def small(name, root, **more):
     return {"data_root": root, "download": False, "block_size": 8, "steps": 3, "batch_size": 4,
             "eval_every": 3, "checkpoint_every": 3, "log_every": 1, "warmup_steps": 1,
@@ -103,7 +96,7 @@ def test_loss_and_accuracy_cover_every_position():
 def test_splits_are_nanogpts_with_non_overlapping_validation(text_root):
     cfg = get("shakespeare_char_gpt").configure(small("shakespeare_char_gpt", text_root))
     _, (train, val, test) = build(get("shakespeare_char_gpt"), cfg)
-    n = len(CHARS) + 3000
+    n = len(SHAKESPEARE_CHARS) + 3000
     assert test is None and len(train.vocab) == 65
     assert len(train) == int(n * 0.9) - 8 and len(val) == (n - int(n * 0.9) - 1) // 8
     np.testing.assert_array_equal(val[1][0], val.data[8:16])
@@ -143,3 +136,18 @@ def test_sample_refuses_a_run_that_is_no_language_model(mnist1d_root, tmp_path):
                  progress=False)
     with pytest.raises(ValueError, match="no language model"):
         sample_text(run)
+
+
+def test_missing_text_offline_says_how_to_get_it(tmp_path, monkeypatch, capsys):
+    def offline(url, *args, **kwargs):
+        raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(download.urllib.request, "urlopen", offline)
+    root = tmp_path / "no" / "text"
+    assert main(["train", "shakespeare_char_gpt", "--run-dir", str(tmp_path / "run"),
+                 "--data_root", str(root), "--no-progress"]) == 2
+    message = capsys.readouterr().err.splitlines()[0]
+    assert message.startswith(f"wonderland train: TinyShakespeare: input.txt (checksummed) is "
+                              f"not in {root} and downloading https://raw.githubusercontent.com")
+    assert "name resolution" in message and "download=False" in message
+    assert not (tmp_path / "run").exists() and not root.exists()

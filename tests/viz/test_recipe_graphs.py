@@ -22,10 +22,8 @@ for name, args in json.loads(sys.argv[1]):
 """
 
 
-def test_every_recipe_graph_renders_within_seconds(mnist1d_root, fashion_root, tmp_path):
-    jobs = [(name, ["--out", str(tmp_path / f"{name}.svg"), "--data_root",
-                    fashion_root if name.startswith("fashion") else mnist1d_root,
-                    *(["--val_size", "8"] if name.startswith("fashion") else [])])
+def test_every_recipe_graph_renders_within_seconds(recipe_data_args, tmp_path):
+    jobs = [(name, ["--out", str(tmp_path / f"{name}.svg"), *recipe_data_args(name)])
             for name in names()]
     # a session of its own, so that a timeout stops Graphviz's dot too, not only Python
     proc = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(jobs)], text=True,

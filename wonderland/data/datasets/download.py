@@ -52,6 +52,18 @@ def download_and_verify(url: str, path: str | os.PathLike | None = None,
     return path
 
 
+def download_or_explain(who: str, what: str, where: str, how: str, url: str,
+                        path: str | os.PathLike, **digests: str) -> Path:
+    """download_and_verify(url, path, **digests), but offline (or with the server down) a
+    FileNotFoundError in one line: '<who>: <what> is not in <where> and downloading <url>
+    failed (<why>); <how>' (how to get the file another way)."""
+    try:
+        return download_and_verify(url, path, **digests)
+    except OSError as e:
+        raise FileNotFoundError(f"{who}: {what} is not in {where} and downloading {url} failed "
+                                f"({getattr(e, 'reason', e)}); {how}") from e
+
+
 def _save_stream(response, path: Path, url: str, want: dict[str, str]) -> None:
     """Write the bytes of `response` to `path` atomically, checked against the `want` digests."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")

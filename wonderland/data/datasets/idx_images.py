@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ._arrays import ArrayDataset
-from .download import cache_dir, download_and_verify
+from .download import cache_dir, download_or_explain
 from .idx import read_idx
 
 
@@ -63,13 +63,9 @@ class IdxImageDataset(ArrayDataset):
                                     f"{', '.join(map(str, folders))} and download=False")
         target = (folders[-1] / f"{name}.gz").absolute()
         url = self.mirror + f"{name}.gz"
-        try:
-            return download_and_verify(url, target, md5=self.md5.get(f"{name}.gz"))
-        except OSError as e:  # offline, or the mirror is down: say how to get the files
-            where = ", ".join(map(str, folders))
-            raise FileNotFoundError(
-                f"{type(self).__name__}: {name}(.gz) is not in {where} and downloading {url} "
-                f"failed ({getattr(e, 'reason', e)}); {self._how_to_get(folders[-1])}") from e
+        return download_or_explain(type(self).__name__, f"{name}(.gz)",
+                                   ", ".join(map(str, folders)), self._how_to_get(folders[-1]),
+                                   url, target, md5=self.md5.get(f"{name}.gz"))
 
     def _how_to_get(self, folder: Path) -> str:
         """How to get the files: the system package, or a download into `folder` online."""

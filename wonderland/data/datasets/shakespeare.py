@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dataset import Dataset
-from .download import cache_dir, download_and_verify
+from .download import cache_dir, download_and_verify, download_or_explain
 
 
 class CharVocab:
@@ -210,7 +210,10 @@ class TinyShakespeare(_PublishedText):
         folder = Path(root).expanduser() if root is not None else cache_dir() / "tinyshakespeare"
         path = (folder / "input.txt").absolute()
         if download:
-            path = download_and_verify(cls.url, path, sha256=cls.sha256)
+            how = (f"run once online to download it there, or put the file at {path} (any "
+                   f"text of your own reads with download=False)")
+            path = download_or_explain(cls.__name__, "input.txt (checksummed)", str(folder), how,
+                                       cls.url, path, sha256=cls.sha256)
         elif not path.is_file():
             raise FileNotFoundError(f"{cls.__name__}: {path} does not exist (download=False)")
         return path.read_bytes().decode("utf-8")  # bytes, so no newline translation
