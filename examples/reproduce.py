@@ -22,12 +22,13 @@ from wonderland.recipes import get
 from wonderland.train.run import train_recipe
 
 RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashion_mlp",
-           "fashion_cnn", "shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm"]
+           "fashion_cnn", "shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm",
+           "moons_realnvp"]
 # MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
 # as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
 # recurrent language model's ten minutes: one.
 SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1, "shakespeare_char_gru": 1,
-         "shakespeare_char_lstm": 1}
+         "shakespeare_char_lstm": 1, "moons_realnvp": 1}
 ROOT = Path(__file__).resolve().parents[1]
 # tiny Shakespeare where this workplace keeps a copy (its checksum is checked on load); elsewhere
 # the recipes download it

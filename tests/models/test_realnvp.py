@@ -247,3 +247,17 @@ def test_errors():
         RealNVP(dim=1)
     with pytest.raises(ValueError, match="couplings must be at least 1"):
         RealNVP(couplings=0)
+
+
+def test_the_moons_recipe_learns_through_the_trainer(tmp_path):
+    from wonderland.recipes import get
+    from wonderland.train.run import train_recipe
+
+    recipe = get("moons_realnvp")
+    cfg = recipe.configure()
+    assert (cfg["couplings"], cfg["hidden"], cfg["batch_norm"], cfg["points"], cfg["noise"],
+            cfg["batch_size"], cfg["steps"]) == (8, 64, True, 4000, 0.06, 256, 16_000)
+    results = train_recipe(recipe, {"steps": 300, "eval_every": 300, "checkpoint_every": 300,
+                                    "log_every": 100}, tmp_path / "run", progress=False)
+    # the standard normal base scores standardised moons at about 2.84 nats
+    assert results["test"]["loss"] < 2.2 and recipe.published["test_loss"] == 1.34
