@@ -26,7 +26,7 @@ RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashi
            "moons_realnvp"]
 # MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
 # as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
-# recurrent language model's ten minutes: one.
+# recurrent language model's or the RealNVP's ten minutes: one.
 SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1, "shakespeare_char_gru": 1,
          "shakespeare_char_lstm": 1, "moons_realnvp": 1}
 ROOT = Path(__file__).resolve().parents[1]
