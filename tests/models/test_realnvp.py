@@ -260,4 +260,4 @@ def test_the_moons_recipe_learns_through_the_trainer(tmp_path):
     results = train_recipe(recipe, {"steps": 300, "eval_every": 300, "checkpoint_every": 300,
                                     "log_every": 100}, tmp_path / "run", progress=False)
     # the standard normal base scores standardised moons at about 2.84 nats
-    assert results["test"]["loss"] < 2.2 and recipe.published["test_loss"] == 1.34
+    assert results["test"]["loss"] < 2.2 and recipe.published["test_loss"] == 1.3375
