@@ -23,7 +23,15 @@ class Recipe:
     (x, y) pairs; model(cfg) a Module; optimizer(cfg, params) an Optimizer; scheduler(cfg, opt)
     an optional LR scheduler stepped once per training step. `published` holds the figure the
     recipe reproduces ({'test_accuracy': 0.94, 'source': ...}); `search_space(trial)` returns
-    config overrides for `wonderland tune`."""
+    config overrides for `wonderland tune`.
+
+    Two hooks serve models that a loss on (x, y) batches does not describe alone:
+    `train_step(trainer, x, y) -> float` replaces the default step (zero_grad, backward, clip,
+    optimizer.step) with the recipe's own, such as a GAN's critic and generator steps, and
+    returns the loss to log; the trainer still counts the step and steps the scheduler.
+    `assess(model, cfg, (train, val, test), out_dir) -> dict` scores the finished model in ways
+    a batch loss cannot (samples against fresh data, likelihood bounds) and draws its pictures
+    into the run directory; its figures join results.json's test metrics."""
 
     name: str
     description: str
@@ -36,6 +44,8 @@ class Recipe:
     metrics: dict[str, Callable] | None = field(default_factory=lambda: {"accuracy": accuracy})
     published: dict | None = None
     search_space: Callable | None = None
+    train_step: Callable | None = None
+    assess: Callable | None = None
     source: str | None = None  # how recipes.get found it: its name, or the file's absolute path
 
     @property

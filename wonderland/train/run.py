@@ -52,12 +52,14 @@ def _loader(dataset, cfg: dict, train: bool) -> DataLoader | None:
 
 def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
                 progress: bool = True, use_test: bool = True, **hooks) -> tuple[Trainer, dict]:
-    """A Trainer for the recipe under `cfg`, and the test loader (or None). Without a validation
-    split, and when `use_test`, the test split is evaluated during training (as benchmarks that
-    have no validation split do) and logged as 'test', but it chooses nothing: no
-    best.safetensors is kept and early stopping is refused. With use_test=False (tuning) such a
+    """A Trainer for the recipe under `cfg`, and {'test': the test loader or None, 'datasets':
+    the recipe's (train, val, test)}. Without a validation split, and when `use_test`, the test
+    split is evaluated during training (as benchmarks that have no validation split do) and
+    logged as 'test', but it chooses nothing: no best.safetensors is kept and early stopping is
+    refused. With use_test=False (tuning) such a
     recipe validates on a seeded tenth held out of train. Nothing is written to disk here."""
-    model, (train, val, test) = build(recipe, cfg)
+    model, datasets = build(recipe, cfg)
+    train, val, test = datasets
     if val is None and not use_test:  # tuning: hold out a tenth of train, never look at test
         n_val = max(1, len(train) // 10)
         train, val = random_split(train, [len(train) - n_val, n_val],
@@ -74,9 +76,9 @@ def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
                       checkpoint_every=cfg["checkpoint_every"] if run_dir else None,
                       log_every=cfg["log_every"], clip_grad_norm=cfg["clip_grad_norm"],
                       patience=cfg["patience"], val_split=split, save_best=split == "val",
-                      run_dir=run_dir,
+                      run_dir=run_dir, step_fn=recipe.train_step,
                       config={"recipe": recipe.ref, **cfg}, progress=progress, **hooks)
-    return trainer, {"test": _loader(test, cfg, False)}
+    return trainer, {"test": _loader(test, cfg, False), "datasets": datasets}
 
 
 def _check_resumable(run: RunDir, recipe: Recipe, cfg: dict) -> None:
@@ -138,11 +140,31 @@ def train_recipe(recipe: Recipe, overrides: dict | None = None,
             results["val"] = trainer.evaluate(trainer.val_loader)  # the final weights'
         if loaders["test"] is not None:
             results["test"] = trainer.evaluate(loaders["test"])
+        if recipe.assess is not None:
+            results["test"] = {**results.get("test", {}), **_assess(recipe, trainer, cfg, run,
+                                                                         loaders["datasets"])}
         old = json.loads(run.results.read_text()) if first_step and run.results.exists() else {}
         if "wall_time_s" in old:  # a resumed run: count the time before the interruption too
             results["wall_time_s"] += old["wall_time_s"]
         run.write_json(run.results, results)
     return results
+
+
+def _assess(recipe: Recipe, trainer: Trainer, cfg: dict, run: RunDir,
+            datasets: tuple) -> dict[str, float]:
+    """The recipe's own figures for the final weights (in eval mode), its pictures drawn into
+    the run directory."""
+    model = trainer.model
+    model.eval()
+    try:
+        seed_everything(cfg["seed"])  # the same samples however the run got here
+        figures = recipe.assess(model, cfg, datasets, run.path)
+    finally:
+        model.train()
+    if not isinstance(figures, dict):
+        raise TypeError(f"recipe '{recipe.name}': assess must return a dict of figures, got "
+                        f"{type(figures).__name__}")
+    return {k: float(v) for k, v in figures.items()}
 
 
 def _run_recipe(run: RunDir, saved, given: str | None) -> Recipe:

@@ -65,7 +65,8 @@ class Trainer:
     `val_split` names the evaluated split in the log. Hooks: on_start(trainer) once fit() has
     restored the run (trainer.step is where it starts), on_step(trainer, record) after each
     step (record: the line just logged, or None), on_eval(trainer, metrics) after each
-    evaluation; on_step and on_eval may raise StopTraining."""
+    evaluation; on_step and on_eval may raise StopTraining. `step_fn(trainer, x, y) -> float`,
+    when given, does the optimisation on a batch in place of the default (see train_step)."""
 
     def __init__(self, model, optimizer, train_loader, *, steps: int,
                  loss_fn: Callable = cross_entropy, val_loader=None, scheduler=None,
@@ -74,6 +75,7 @@ class Trainer:
                  clip_grad_norm: float | None = None, patience: int | None = None,
                  monitor: str = "loss", mode: str = "min", val_split: str = "val",
                  save_best: bool = True, run_dir: str | os.PathLike | None = None,
+                 step_fn: Callable | None = None,
                  config: dict | None = None, progress: bool = True,
                  on_start: Iterable[Hook] = (), on_step: Iterable[Hook] = (),
                  on_eval: Iterable[Hook] = ()) -> None:
@@ -99,6 +101,7 @@ class Trainer:
         self.run = RunDir(run_dir) if run_dir is not None else None
         self.config, self.progress = dict(config or {}), progress
         self.on_start, self.on_step, self.on_eval = list(on_start), list(on_step), list(on_eval)
+        self.step_fn = step_fn
         # where the run stands; all of it goes into a checkpoint
         self.step = self.epoch = self.batch_in_epoch = 0
         self.epoch_rng: dict | None = None  # the loader's random state when this epoch began
@@ -188,19 +191,22 @@ class Trainer:
         return last_val
 
     def train_step(self, x, y) -> float:
-        """One optimisation step on a batch; returns the loss."""
+        """One optimisation step on a batch (step_fn's, when given); returns the loss."""
         self.model.train()
-        self.optimizer.zero_grad()
-        loss = self.loss_fn(self.model(x), y)
-        loss.backward()
-        if self.clip_grad_norm is not None:
-            clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
-        self.optimizer.step()
+        if self.step_fn is not None:
+            value = float(self.step_fn(self, x, y))
+        else:
+            self.optimizer.zero_grad()
+            loss = self.loss_fn(self.model(x), y)
+            loss.backward()
+            if self.clip_grad_norm is not None:
+                clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
+            self.optimizer.step()
+            value = float(loss.item())
         if self.scheduler is not None:
             self.scheduler.step()
         self.step += 1
         self.batch_in_epoch += 1
-        value = float(loss.item())
         if not math.isfinite(value):
             raise FloatingPointError(f"Trainer: the loss is {value} at step {self.step}; "
                                      f"lower the learning rate or set clip_grad_norm")
