@@ -15,6 +15,7 @@ import platform
 import time
 from pathlib import Path
 
+import generative_models  # examples/generative_models.py: figures and pictures of samplers
 import language_models  # examples/language_models.py: the language models' part of the page
 import numpy as np
 
@@ -68,7 +69,9 @@ def figure_of(recipe, results: dict) -> str:
     named = [k for k in (recipe.published or {}) if k != "source"]
     if named:
         return named[0]
-    return "test_accuracy" if "test" in results else "val_loss"
+    if "test" not in results:
+        return "val_loss"
+    return "test_accuracy" if "accuracy" in results["test"] else "test_loss"
 
 
 def value_of(figure: str, results: dict) -> float:
@@ -103,7 +106,7 @@ def run(name: str, args) -> dict:
     dataset, _, model = recipe.description.partition(", ")
     row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
            "published": recipe.published, "seeds": [], "values": [], "walls": [],
-           "date": time.strftime("%Y-%m-%d")}
+           "date": time.strftime("%Y-%m-%d"), "generative": generative_models.is_generative(recipe)}
     for seed in range(args.seeds or SEEDS.get(name, 3)):
         overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
         if name.startswith(language_models.PREFIX) and SHARED_TEXT.is_dir():
@@ -120,8 +123,12 @@ def run(name: str, args) -> dict:
         row["steps"] = results["steps"]
         print(f"{name} seed {seed}: {row['figure'].replace('_', ' ')} "
               f"{row['values'][-1]:.4f} in {results['wall_time_s']:.0f} s", flush=True)
+        row["tests"] = [*row.get("tests", []), results.get("test", {})]
         if seed == 0 and name.startswith(language_models.PREFIX):
             row.update(language_models.extras(name, run_dir))
+        if seed == 0 and row["generative"]:
+            page = Path(args.out).parent
+            row.update(generative_models.extras(name, run_dir, page / "pictures", page))
     return row
 
 
@@ -159,7 +166,8 @@ def main() -> None:
             f"the test split, or the validation loss of the language models), as mean ± "
             f"standard deviation over the seeds listed.\n\n{table(rows)}\n\n"
             f"Sources of the published figures:\n\n" + "\n".join(f"- {s}" for s in sources)
-            + "\n" + NOTES + language_models.section(rows, store.get("twin")))
+            + "\n" + NOTES + language_models.section(rows, store.get("twin"))
+            + generative_models.section(rows))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 

@@ -114,3 +114,26 @@ def test_the_language_model_section_shows_the_comparison_twin_and_samples():
     assert "| torch | 900 | 700 |" in text and "text of shakespeare_char_gru" in text
     assert "mnist1d" not in text
     assert language_models.section([{"recipe": "mnist1d_cnn"}], None) == ""
+
+
+def test_the_generative_section_shows_every_figure_and_the_pictures(tmp_path):
+    sys.path.insert(0, str(ROOT / "examples"))
+    import generative_models
+
+    run = tmp_path / "runs" / "seed0"
+    run.mkdir(parents=True)
+    for name in ("curves.png", "samples.png", "reverse_sde.gif", "config.json"):
+        (run / name).write_bytes(b"x")
+    page = tmp_path / "docs"
+    kept = generative_models.extras("toy_gan", run, page / "pictures", page)
+    assert kept == {"pictures": ["pictures/toy_gan/reverse_sde.gif",
+                                 "pictures/toy_gan/samples.png"]}
+    assert (page / "pictures" / "toy_gan" / "samples.png").read_bytes() == b"x"
+    row = {"recipe": "toy_gan", "dataset": "8 Gaussians", "model": "WGAN-GP", "generative": True,
+           "tests": [{"mmd": 0.01, "mmd_floor": 0.001}, {"mmd": 0.03, "mmd_floor": 0.001}],
+           **kept}
+    text = generative_models.section([row, {"recipe": "mnist1d_cnn"}])
+    assert "### `toy_gan`\n\n8 Gaussians, WGAN-GP.\n" in text
+    assert "| mmd | 0.02 | 0.01 | 2 |" in text and "| mmd floor | 0.001 | 0 | 2 |" in text
+    assert "![samples](pictures/toy_gan/samples.png)" in text and "curves" not in text
+    assert generative_models.section([{"recipe": "mnist1d_cnn"}]) == ""

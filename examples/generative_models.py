@@ -1,0 +1,62 @@
+"""The generative models' part of docs/results.md, for examples/reproduce.py: every figure a
+recipe's assessment reports (likelihoods, sample distances and their fresh-data floors,
+classifier scores of samples) as mean ± std over the seeds, and the pictures seed 0's run drew,
+copied beside the page (docs/pictures/<recipe>/) so that the page shows them."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+PICTURE_SUFFIXES = (".png", ".gif")
+
+
+def is_generative(recipe) -> bool:
+    """A recipe that scores its model by its own assessment (see Recipe.assess)."""
+    return recipe.assess is not None
+
+
+def extras(name: str, run_dir: Path, pictures_dir: Path, page_dir: Path) -> dict:
+    """Copy the pictures seed 0's run drew (not its training curves) into pictures_dir/name and
+    return their paths relative to the page."""
+    target = pictures_dir / name
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    kept = []
+    for picture in sorted(Path(run_dir).iterdir()):
+        if picture.suffix in PICTURE_SUFFIXES and picture.name != "curves.png":
+            shutil.copy2(picture, target / picture.name)
+            kept.append((target / picture.name).relative_to(page_dir).as_posix())
+    return {"pictures": kept}
+
+
+def _figures(row: dict) -> str:
+    """A line per figure: its mean ± std over the seeds' assessments."""
+    tests = row.get("tests") or []
+    names = [k for k in tests[0] if all(k in t for t in tests)] if tests else []
+    lines = ["| figure | mean | std | seeds |", "|---|---|---|---|"]
+    for k in names:
+        v = np.array([t[k] for t in tests], dtype=float)
+        lines.append(f"| {k.replace('_', ' ')} | {v.mean():.4g} | "
+                     f"{v.std() if len(v) > 1 else float('nan'):.2g} | {len(v)} |")
+    return "\n".join(lines)
+
+
+def section(rows: list[dict]) -> str:
+    """The page's generative-model section ('' when none was reproduced): per recipe, what it
+    trains, all its figures and its pictures."""
+    gens = [r for r in rows if r.get("generative")]
+    if not gens:
+        return ""
+    parts = ["\n## Generative models\n",
+             "Each recipe's `assess` scores the final model after training (`wonderland train` "
+             "prints the same figures and writes the pictures into the run directory). Sample "
+             "distances come with their floor: the same distance between two fresh draws of the "
+             "data, which a perfect model would match. Pictures are seed 0's.\n"]
+    for r in gens:
+        parts.append(f"### `{r['recipe']}`\n\n{r['dataset']}, {r['model']}.\n")
+        parts.append(_figures(r) + "\n")
+        parts.extend(f"![{Path(p).stem}]({p})\n" for p in r.get("pictures", []))
+    return "\n".join(parts)
