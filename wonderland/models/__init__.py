@@ -1,6 +1,6 @@
 """Reference models, one family per module: logistic regression, MLP, CNNs (1-D and 2-D), GRU,
 the char-rnn language model, GPT (a decoder-only Transformer language model), the variational
-autoencoders VAE and ConvVAE, the RealNVP normalising flow."""
+autoencoders VAE and ConvVAE, the RealNVP normalising flow, a U-Net for diffusion models."""
 from .char_rnn import CharRNN
 from .cnn import ConvNet1d, ConvNet2d
 from .flows import AffineCoupling, RealNVP
@@ -8,7 +8,8 @@ from .gpt import GPT, GPTConfig
 from .gru import GRUClassifier
 from .linear import LogisticRegression
 from .mlp import MLP
+from .unet import UNet
 from .vae import VAE, ConvVAE
 
 __all__ = ["AffineCoupling", "CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTConfig",
-           "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "VAE", "ConvVAE"]
+           "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "UNet", "VAE", "ConvVAE"]
