@@ -1,6 +1,7 @@
 """Reference models, one family per module: logistic regression, MLP, CNNs (1-D and 2-D), GRU,
 the char-rnn language model, GPT (a decoder-only Transformer language model), the variational
-autoencoders VAE and ConvVAE, the RealNVP normalising flow, a U-Net for diffusion models."""
+autoencoders VAE and ConvVAE, the RealNVP normalising flow, a U-Net for diffusion models, the
+WGAN-GP generator and critic."""
 from .char_rnn import CharRNN
 from .cnn import ConvNet1d, ConvNet2d
 from .flows import AffineCoupling, RealNVP
@@ -10,6 +11,8 @@ from .linear import LogisticRegression
 from .mlp import MLP
 from .unet import UNet
 from .vae import VAE, ConvVAE
+from .wgan import WGANGP
 
 __all__ = ["AffineCoupling", "CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTConfig",
-           "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "UNet", "VAE", "ConvVAE"]
+           "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "UNet", "VAE", "ConvVAE",
+           "WGANGP"]

@@ -56,10 +56,12 @@ def save_image_grid(images, path: str | os.PathLike, nrow: int = 8, padding: int
 
 def density_plot(samples, log_density: Callable | None, path: str | os.PathLike,
                  extent: tuple[float, float, float, float] | None = None, points: int = 200,
-                 title: str | None = None) -> str:
+                 title: str | None = None, style: str = "density", reference=None) -> str:
     """2-D samples (N, 2) as dots over the density exp(log_density(xy)) shaded on a
     points x points grid (log_density takes a float32 tensor (M, 2) and returns (M,)); extent
-    (xmin, xmax, ymin, ymax) defaults to the samples' range with a margin. Returns the path."""
+    (xmin, xmax, ymin, ymax) defaults to the samples' range with a margin. style='critic' draws
+    the function's own values as filled contours instead (a GAN critic's map). `reference`
+    points (M, 2), such as real data, are drawn in orange under the samples. Returns the path."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -67,6 +69,8 @@ def density_plot(samples, log_density: Callable | None, path: str | os.PathLike,
     s = np.asarray(samples.detach().numpy() if isinstance(samples, Tensor) else samples)
     if s.ndim != 2 or s.shape[1] != 2:
         raise ValueError(f"density_plot: expected samples (N, 2), got shape {s.shape}")
+    if style not in ("density", "critic"):
+        raise ValueError(f"density_plot: style must be 'density' or 'critic', got {style!r}")
     if extent is None:
         low, high = s.min(0), s.max(0)
         margin = 0.1 * (high - low)
@@ -78,9 +82,15 @@ def density_plot(samples, log_density: Callable | None, path: str | os.PathLike,
         from ..core.grad_mode import no_grad
 
         with no_grad():
-            density = np.exp(np.asarray(log_density(Tensor(xy)).numpy(), dtype=np.float64))
-        ax.imshow(density.reshape(points, points), origin="lower", extent=extent, cmap="viridis",
-                  aspect="auto")
+            values = np.asarray(log_density(Tensor(xy)).numpy(), dtype=np.float64)
+        if style == "critic":
+            ax.contourf(xs, ys, values.reshape(points, points), levels=20, cmap="viridis")
+        else:
+            ax.imshow(np.exp(values).reshape(points, points), origin="lower", extent=extent,
+                      cmap="viridis", aspect="auto")
+    if reference is not None:
+        r = np.asarray(reference.detach().numpy() if isinstance(reference, Tensor) else reference)
+        ax.scatter(r[:, 0], r[:, 1], s=2, c="orange", alpha=0.5)
     ax.scatter(s[:, 0], s[:, 1], s=2, c="white" if log_density is not None else "black",
                alpha=0.5)
     ax.set_xlim(extent[:2])

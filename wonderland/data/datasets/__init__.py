@@ -10,7 +10,9 @@ from .mnist1d import MNIST1D
 from .moons import Moons
 from .shakespeare import CharDataset, CharVocab, Shakespeare, TinyShakespeare
 from .swiss_roll import SwissRoll
+from .toys import EightGaussians, SwissRoll2D, TwentyFiveGaussians, toy_points
 
-__all__ = ["CIFAR10", "MNIST", "MNIST1D", "CharDataset", "CharVocab", "Digits", "FashionMNIST",
-           "IdxImageDataset", "Moons", "Shakespeare", "SwissRoll", "TinyShakespeare", "cache_dir",
-           "download_and_verify", "file_digest", "read_idx", "sha256_file", "write_idx"]
+__all__ = ["CIFAR10", "MNIST", "MNIST1D", "CharDataset", "CharVocab", "Digits", "EightGaussians",
+           "FashionMNIST", "IdxImageDataset", "Moons", "Shakespeare", "SwissRoll", "SwissRoll2D",
+           "TinyShakespeare", "TwentyFiveGaussians", "cache_dir", "download_and_verify",
+           "file_digest", "read_idx", "sha256_file", "toy_points", "write_idx"]
