@@ -59,7 +59,9 @@ def recipe_data_args(mnist1d_root, fashion_root, text_root):
     """name -> the command-line settings that point a shipped recipe at the tests' data."""
     def args(name: str) -> list[str]:
         if name.startswith("fashion"):
-            return ["--data_root", fashion_root, "--val_size", "8"]
+            tiny = ["--samples", "4", "--sample_steps", "2", "--ode_steps", "1"]  # a few draws
+            return ["--data_root", fashion_root, "--val_size", "8",
+                    *(tiny if name == "fashion_diffusion" else [])]
         if name.startswith("shakespeare"):
             return ["--data_root", text_root, "--download", "false"]
         if name.startswith("moons"):
