@@ -63,21 +63,20 @@ def annealed_langevin(model, shape_or_x, steps: int = 500, corrector_steps: int 
     """Langevin dynamics x <- x + a score(x, t) + sqrt(2 a) z at each of `steps` noise levels t
     from 1 down to eps (corrector_steps updates per level), the step a = 2 (snr |z| / |score|)^2
     with the norms averaged over the batch (Song et al.'s corrector, used alone as in Song &
-    Ermon 2019's annealing); the last update adds no noise. The trajectory holds one state per
-    level."""
+    Ermon 2019's annealing). The last update keeps its noise: removing it would shrink the
+    spread by (1 - a / var)^2, which is visible in low dimensions. The trajectory holds one
+    state per level."""
     x = _start(model, shape_or_x, generator)
     times, states = _grid(model, steps)[1:], [x] if trajectory else None
-    for i, level in enumerate(times):
+    for level in times:
         t = tensor([level] * x.shape[0], dtype=x.dtype, device=x.device)
-        for j in range(corrector_steps):
+        for _ in range(corrector_steps):
             s = model.score(x, t)
             z = randn_like(x, generator=generator)
             s_norm = (s * s).reshape(x.shape[0], -1).sum(1).sqrt().mean()
             z_norm = (z * z).reshape(x.shape[0], -1).sum(1).sqrt().mean()
             a = (z_norm * snr / s_norm) ** 2 * 2
-            x = x + s * a
-            if not (i == len(times) - 1 and j == corrector_steps - 1):
-                x = x + z * (a * 2).sqrt()
+            x = x + s * a + z * (a * 2).sqrt()
         if states is not None:
             states.append(x)
     return _done(x, states)
