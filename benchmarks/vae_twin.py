@@ -103,7 +103,8 @@ def main() -> None:
     ap.add_argument("--model", choices=sorted(RECIPES), default="mlp")
     ap.add_argument("--epochs", type=float, default=10.0, help="passes over the training set")
     ap.add_argument("--steps", type=int, default=None, help="train this many steps instead")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2,
+                    help="torch's threads; NumPy's BLAS (wonderland's) takes OMP_NUM_THREADS")
     ap.add_argument("--data-root", default=None, help="Fashion-MNIST's IDX files (default: the "
                     "system folder, then the cache)")
     ap.add_argument("--json", help="write the figures here")
