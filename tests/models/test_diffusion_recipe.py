@@ -82,6 +82,7 @@ def test_assess_draws_and_scores_samples(fashion_root, tmp_path, with_classifier
     figures = results["test"]
     for name in ("sde", "ode"):
         assert (tmp_path / "run" / f"samples_{name}.png").stat().st_size > 0
+        assert (tmp_path / "run" / f"trajectory_{name}.gif").read_bytes()[:6] == b"GIF89a"
         assert -1 <= figures[f"{name}_pixel_mean"] <= 1 and figures[f"{name}_pixel_std"] > 0
     # the reference: the first `samples` test images, pixels in [-1, 1]
     _, _, test = fd._splits(get("fashion_diffusion").configure(overrides))

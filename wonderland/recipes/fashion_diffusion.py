@@ -2,7 +2,7 @@
 channels, attention at 7x7) trained by denoising score matching on pixels scaled to [-1, 1], Adam
 1e-3 with a linear warmup and cosine decay. Sized by measurement to train, sample and score in
 under 25 minutes on two CPU cores. assess draws cfg['samples'] images with the reverse SDE and
-the probability-flow ODE, writes their grids, and, given a finished fashion_cnn run as
+the probability-flow ODE, draws their grids and GIFs from noise, and, given a fashion_cnn run as
 cfg['classifier'], scores them by that classifier: its mean confidence and the spread of the
 classes it sees (for the test images as the reference)."""
 from __future__ import annotations
@@ -22,16 +22,18 @@ from ..ops import stack, tensor
 from ..optim import Adam
 from ..optim.lr_scheduler import LambdaLR
 from ..train.recipe import Recipe
-from ..viz import save_image_grid
+from ..viz import save_gif, save_image_grid
 from ._common import FASHION_CONFIG, FASHION_MEAN, FASHION_STD, hold_out
 
-# each sampler by name: (model, shape, cfg, generator) -> samples; the ODE's rk4 steps cost four
-# network evaluations each, so ode_steps = sample_steps / 4 costs what the SDE's steps do
+# each sampler by name: (model, shape, cfg, generator) -> (samples, the states on the way); the
+# ODE's rk4 steps cost four network evaluations each, so ode_steps = sample_steps / 4 costs what
+# the SDE's steps do
 SAMPLERS = {
     "sde": lambda model, shape, cfg, gen: reverse_sde(model, shape, cfg["sample_steps"],
-                                                      generator=gen),
+                                                      generator=gen, trajectory=True),
     "ode": lambda model, shape, cfg, gen: probability_flow(model, shape, cfg["ode_steps"],
-                                                           method="rk4", generator=gen),
+                                                           method="rk4", generator=gen,
+                                                           trajectory=True),
 }
 
 
@@ -97,9 +99,10 @@ def _load_classifier(cfg: dict):
 def assess(model, cfg: dict, datasets: tuple, out_dir: Path) -> dict[str, float]:
     """Sample cfg['samples'] images with each sampler named in cfg['samplers'] (the reverse SDE
     in cfg['sample_steps'] Euler-Maruyama steps, the ODE in cfg['ode_steps'] rk4 steps), draw
-    samples_<sampler>.png (the first 64), and with a classifier (cfg['classifier'], a fashion_cnn
-    run directory) score them and cfg['samples'] test images by class_spread; without one only
-    the pictures and the pixel statistics are made."""
+    samples_<sampler>.png (the first 64) and trajectory_<sampler>.gif (the same 64 from noise
+    to image), and with a classifier (cfg['classifier'], a fashion_cnn run directory) score
+    them and cfg['samples'] test images by class_spread; without one only the pictures and the
+    pixel statistics are made."""
     out_dir, n = Path(out_dir), cfg["samples"]
     classifier = _load_classifier(cfg)
     test = datasets[2]
@@ -110,9 +113,11 @@ def assess(model, cfg: dict, datasets: tuple, out_dir: Path) -> dict[str, float]
                         for k, v in class_spread(classifier_probs(classifier, real)).items()})
     for name in cfg["samplers"]:
         with no_grad():
-            x = SAMPLERS[name](model, (n, 1, 28, 28), cfg, Generator(cfg["seed"]))
+            x, states = SAMPLERS[name](model, (n, 1, 28, 28), cfg, Generator(cfg["seed"]))
         images = np.clip(x.numpy(), -1.0, 1.0)
         save_image_grid((images[:64] + 1.0) / 2.0, out_dir / f"samples_{name}.png")
+        save_gif([(np.clip(s[:64].numpy(), -1.0, 1.0) + 1.0) / 2.0 for s in states],
+                 out_dir / f"trajectory_{name}.gif", max_frames=40)
         figures[f"{name}_pixel_mean"] = float(images.mean())
         figures[f"{name}_pixel_std"] = float(images.std())
         if classifier is not None:
