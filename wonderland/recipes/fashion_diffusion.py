@@ -1,7 +1,7 @@
 """Fashion-MNIST, score-based diffusion (Song et al. 2021, the VP SDE): a small U-Net (16, 32, 64
 channels, attention at 7x7) trained by denoising score matching on pixels scaled to [-1, 1], Adam
 1e-3 with a linear warmup and cosine decay. Sized by measurement to train, sample and score in
-under 25 minutes on two CPU cores. assess draws cfg['samples'] images with the reverse SDE and
+under 25 minutes on two CPU cores. assess samples cfg['samples'] images by the reverse SDE and
 the probability-flow ODE, draws their grids and GIFs from noise, and, given a fashion_cnn run as
 cfg['classifier'], scores them by that classifier: its mean confidence and the spread of the
 classes it sees (for the test images as the reference)."""
