@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ..core.tensor import Tensor
 from ..ops import stack
-from .solvers import FIXED_STEPS, dopri5, fixed_grid
+from . import solvers
 
 __all__ = ["METHODS", "odeint"]
 
@@ -35,10 +35,10 @@ def odeint(f: Callable, y0, t: Tensor, method: str = "dopri5", rtol: float = 1e-
     if not state or not all(isinstance(y, Tensor) for y in state):
         raise TypeError("odeint: y0 must be a tensor or a non-empty tuple of tensors")
     func = (lambda s, y: (f(s, y[0]),)) if single else (lambda s, y: tuple(f(s, y)))
-    if method in FIXED_STEPS:
-        ys = fixed_grid(FIXED_STEPS[method], func, state, t, step_size)
+    if method in solvers.FIXED_STEPS:
+        ys = solvers.fixed_grid(solvers.FIXED_STEPS[method], func, state, t, step_size)
     elif method == "dopri5":
-        ys = dopri5(func, state, t, rtol, atol, max_steps)
+        ys = solvers.dopri5(func, state, t, rtol, atol, max_steps)
     else:
         raise ValueError(f"odeint: unknown method {method!r}; choose one of {METHODS}")
     out = tuple(stack([y[i] for y in ys]) for i in range(len(state)))
