@@ -70,3 +70,12 @@ def test_runs_of_the_same_name_are_told_apart_and_many_runs_get_distinct_colours
     colours = {line.get_label().rsplit(" ", 1)[0]: to_rgba(line.get_color())
                for line in first.get_lines()}
     assert len(set(colours.values())) == len(runs) == 14
+
+
+def test_a_loss_that_goes_below_zero_is_drawn_on_a_linear_scale(tmp_path, drawn):
+    """A critic's loss or a density's NLL may be negative: no log scale (and no warning)."""
+    positive = write_run(tmp_path / "positive", 1.0)
+    plot_runs([positive], tmp_path / "pos.png")
+    negative = write_run(tmp_path / "critic", -1.0)
+    plot_runs([negative], tmp_path / "neg.png")
+    assert [fig.axes[0].get_yscale() for fig in drawn] == ["log", "linear"]

@@ -56,7 +56,8 @@ def plot_runs(run_dirs: list[str | os.PathLike], out: str | os.PathLike,
                         color=color, label=label, markersize=3, linewidth=1.2)
         ax.set_xlabel("step")
         ax.set_ylabel(metric)
-        if metric == "loss":
+        losses = [v for _, s in runs for (_, m), (_, vs) in s.items() if m == "loss" for v in vs]
+        if metric == "loss" and losses and min(losses) > 0:  # a critic's or an NLL may go below 0
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
