@@ -3,7 +3,7 @@ docs/results.md with our figure (test accuracy, or the language models' validati
 the published one and the wall time, and for the language models a comparison table, samples of
 their text and the PyTorch twin's run (benchmarks/shakespeare_gpt.py).
 
-    python examples/reproduce.py                       # all of them (about two hours on 2 cores)
+    python examples/reproduce.py                       # all of them (about four hours on 2 cores)
     python examples/reproduce.py mnist1d_cnn --steps 50 --seeds 1 --out /tmp/results.md
 """
 from __future__ import annotations
@@ -19,17 +19,22 @@ import generative_models  # examples/generative_models.py: figures and pictures 
 import language_models  # examples/language_models.py: the language models' part of the page
 import numpy as np
 
+from wonderland.atomic import write_atomic
 from wonderland.recipes import get
 from wonderland.train.run import train_recipe
 
 RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashion_mlp",
            "fashion_cnn", "shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm",
-           "moons_realnvp"]
+           "moons_realnvp", "swiss_roll_realnvp", "fashion_vae", "fashion_conv_vae",
+           "eight_gaussians_wgan", "twenty_five_gaussians_wgan", "swiss_roll_wgan",
+           "moons_diffusion", "fashion_diffusion"]
 # MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
 # as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
 # recurrent language model's or the RealNVP's ten minutes: one.
 SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1, "shakespeare_char_gru": 1,
-         "shakespeare_char_lstm": 1, "moons_realnvp": 1}
+         "shakespeare_char_lstm": 1, "moons_realnvp": 1, "swiss_roll_realnvp": 1,
+         "fashion_conv_vae": 1, "eight_gaussians_wgan": 1, "twenty_five_gaussians_wgan": 1,
+         "swiss_roll_wgan": 1, "fashion_diffusion": 1}
 ROOT = Path(__file__).resolve().parents[1]
 # tiny Shakespeare where this workplace keeps a copy (its checksum is checked on load); elsewhere
 # the recipes download it
@@ -145,13 +150,19 @@ def main() -> None:
     p.add_argument("--no-progress", action="store_true")
     args = p.parse_args()
     store_path = Path(args.out).with_suffix(".json")
-    store = json.loads(store_path.read_text()) if store_path.exists() else {"rows": {}}
+
+    def stored() -> dict:
+        return json.loads(store_path.read_text()) if store_path.exists() else {"rows": {}}
+
     for name in args.recipes:
-        store["rows"][name] = run(name, args)
-        if name == language_models.PREFIX + "gpt" and (store["rows"][name]["trained"]
-                                                         or "twin" not in store):
+        row = run(name, args)
+        store = stored()  # read again: another reproduction may have written rows meanwhile
+        store["rows"][name] = row
+        if name == language_models.PREFIX + "gpt" and (row["trained"] or "twin" not in store):
             store["twin"] = language_models.twin(ROOT, args.steps)
-        store_path.write_text(json.dumps(store, indent=1) + "\n")  # each figure kept at once
+        # each figure kept at once, whole (a reproduction beside this one may read it)
+        write_atomic(store_path, (json.dumps(store, indent=1) + "\n").encode())
+    store = stored()
     order = RECIPES + sorted(set(store["rows"]) - set(RECIPES))
     rows = [store["rows"][n] for n in order if n in store["rows"]]
     sources = dict.fromkeys(r["published"]["source"] for r in rows
