@@ -114,6 +114,9 @@ def run(name: str, args) -> dict:
            "date": time.strftime("%Y-%m-%d"), "generative": generative_models.is_generative(recipe)}
     for seed in range(args.seeds or SEEDS.get(name, 3)):
         overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
+        if "classifier" in recipe.config:  # a generator scored by a trained classifier's eyes
+            overrides["classifier"] = args.classifier or str(Path(args.runs) / "fashion_cnn"
+                                                             / "seed0")
         if name.startswith(language_models.PREFIX) and SHARED_TEXT.is_dir():
             overrides["data_root"] = str(SHARED_TEXT)
         run_dir = Path(args.runs) / name / f"seed{seed}"
@@ -144,6 +147,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, help="runs per recipe, seeds 0, 1, ... (default: 3, "
                    "1 for Fashion-MNIST and the recurrent language models)")
     p.add_argument("--runs", default="runs/reproduce", help="where the run directories go")
+    p.add_argument("--classifier", help="the fashion_cnn run whose classifier scores generated "
+                   "images (default: this reproduction's own, RUNS/fashion_cnn/seed0)")
     p.add_argument("--out", default=str(ROOT / "docs" / "results.md"),
                    help="the page; its figures are kept beside it in the same name .json, so "
                         "that recipes not run this time keep their rows")
