@@ -15,7 +15,7 @@ import wonderland as wl
 PUBLIC_SUBPACKAGES = {"autograd", "backend", "bench", "data", "func", "models", "nn", "ops",
                       "optim", "recipes", "train", "tune", "viz", "distributions",
                       "accelerator", "amp", "backends", "cuda", "linalg", "utils",
-                      "sparse", "onnx", "serialization"}
+                      "sparse", "onnx", "serialization", "ode"}
 # modules that once leaked into wl (through `from .ops import *`) or are layers underneath
 INTERNAL = ["atomic", "autodiff", "batching", "binary", "compare", "core", "creation", "functional",
             "index", "join", "keys", "methods", "precision", "reduce", "rounding",
