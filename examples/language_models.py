@@ -29,19 +29,23 @@ def extras(name: str, run_dir: Path) -> dict:
             "sample": sample_text(run_dir, "\n", SAMPLE_CHARS.get(name, 250)).strip()}
 
 
-def twin(root: Path, steps: int | None = None) -> dict | None:
-    """benchmarks/shakespeare_gpt.py's figures (the PyTorch twin's run and the generation
-    speeds), or None without torch."""
+def run_twin(root: Path, script: str, *args: str) -> dict | None:
+    """The figures a twin script in benchmarks/ writes with --json, or None without torch."""
     try:
         import torch  # noqa: F401  (only to know whether the twin can run)
     except ImportError:
         return None
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "twin.json"
-        command = [sys.executable, str(root / "benchmarks" / "shakespeare_gpt.py"),
-                   "--json", str(out), *(["--steps", str(steps)] if steps else [])]
-        subprocess.run(command, check=True)
+        subprocess.run([sys.executable, str(root / "benchmarks" / script), "--json", str(out),
+                        *args], check=True)
         return json.loads(out.read_text())
+
+
+def twin(root: Path, steps: int | None = None) -> dict | None:
+    """benchmarks/shakespeare_gpt.py's figures (the PyTorch twin's run and the generation
+    speeds), or None without torch."""
+    return run_twin(root, "shakespeare_gpt.py", *(["--steps", str(steps)] if steps else []))
 
 
 def _at_time(row: dict, seconds: float) -> str:

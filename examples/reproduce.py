@@ -160,11 +160,17 @@ def main() -> None:
         return json.loads(store_path.read_text()) if store_path.exists() else {"rows": {}}
 
     for name in args.recipes:
-        row = run(name, args)
+        row, before = run(name, args), stored()
+        twin = {}  # the run beside a PyTorch twin, where the recipe has one and it is due
+        if name == language_models.PREFIX + "gpt" and (row["trained"] or "twin" not in before):
+            twin = {"twin": language_models.twin(ROOT, args.steps)}
+        if name in generative_models.VAE_TWINS and (
+                row["trained"] or name not in before.get("vae_twins", {})):
+            twin = {"vae_twins": {name: generative_models.vae_twin(ROOT, name, args.steps)}}
         store = stored()  # read again: another reproduction may have written rows meanwhile
         store["rows"][name] = row
-        if name == language_models.PREFIX + "gpt" and (row["trained"] or "twin" not in store):
-            store["twin"] = language_models.twin(ROOT, args.steps)
+        for key, value in twin.items():
+            store[key] = {**store.get(key, {}), **value} if key == "vae_twins" else value
         # each figure kept at once, whole (a reproduction beside this one may read it)
         write_atomic(store_path, (json.dumps(store, indent=1) + "\n").encode())
     store = stored()
@@ -183,7 +189,7 @@ def main() -> None:
             f"standard deviation over the seeds listed.\n\n{table(rows)}\n\n"
             f"Sources of the published figures:\n\n" + "\n".join(f"- {s}" for s in sources)
             + "\n" + NOTES + language_models.section(rows, store.get("twin"))
-            + generative_models.section(rows))
+            + generative_models.section(rows, store.get("vae_twins")))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 

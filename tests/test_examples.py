@@ -137,3 +137,18 @@ def test_the_generative_section_shows_every_figure_and_the_pictures(tmp_path):
     assert "| mmd | 0.02 | 0.01 | 2 |" in text and "| mmd floor | 0.001 | 0 | 2 |" in text
     assert "![samples](pictures/toy_gan/samples.png)" in text and "curves" not in text
     assert generative_models.section([{"recipe": "mnist1d_cnn"}]) == ""
+
+
+def test_the_generative_section_shows_the_vae_twin():
+    sys.path.insert(0, str(ROOT / "examples"))
+    import generative_models
+
+    row = {"recipe": "fashion_vae", "dataset": "Fashion-MNIST", "model": "VAE",
+           "generative": True, "tests": [{"loss": 244.5}]}
+    twin = {"steps": 4690, "threads": 1, "date": "2026-12-07", "within_1pct": True,
+            "wonderland": {"test_nelbo": 244.46, "wall_s": 154.0},
+            "torch": {"test_nelbo": 244.51, "wall_s": 112.0}}
+    text = generative_models.section([row], {"fashion_vae": twin, "fashion_conv_vae": None})
+    assert ("| `fashion_vae` | 4690 | 244.460 | 244.510 | 0.99980 | yes | 154 s | 112 s | 1.38 | "
+            "1 | 2026-12-07 |") in text
+    assert "### The VAEs in PyTorch" not in generative_models.section([row])
