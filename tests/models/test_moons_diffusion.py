@@ -2,6 +2,7 @@
 model with small sizes: its figures (the fresh-data floor below the samplers' distances, the ODE
 NLL exact beside Hutchinson's), samples.png and the reverse SDE's GIF."""
 import numpy as np
+import pytest
 from PIL import Image
 
 import wonderland as wl
@@ -41,8 +42,9 @@ def test_assess_end_to_end(tmp_path):
         assert figures[f"sw_{name}"] > figures["sw_floor"] > 0
     # one model, one ODE: exact and Hutchinson NLLs differ only by the noise of 64 probes
     assert abs(figures["nll_hutchinson_minus_exact"]) < 0.5
-    assert figures["nll_hutchinson_minus_exact"] == (figures["nll_hutchinson"]
-                                                     - figures["nll_exact"])
+    assert figures["nll_hutchinson_minus_exact"] == pytest.approx(
+        figures["nll_hutchinson"] - figures["nll_exact"], abs=1e-5)
+    assert 0 < figures["nll_hutchinson_minus_exact_se"] < 0.5
     assert (tmp_path / "samples.png").stat().st_size > 0
     with Image.open(tmp_path / "reverse_sde.gif") as gif:
         assert 2 <= gif.n_frames <= 5  # GIF writers merge frames that look the same
