@@ -67,8 +67,10 @@ How the runs differ from the papers' (and why the figures may):
   thrash, a step taking several times as long), so their wall times are up to half as long
   again as a run with the machine to itself.
 - WGAN-GP: the toy script runs 100,000 generator steps and publishes pictures, not figures; ours
-  runs 3,000 (about half an hour here). The eight Gaussians are all covered, with thin trails of
-  samples between neighbouring modes, which is why the MMD stays about ten times its floor.
+  runs 3,000 (half an hour here). The eight Gaussians are all covered, with thin trails of
+  samples between neighbouring modes, which is why the MMD stays about ten times its floor; the
+  25 Gaussians are all reached too, with samples still strung along the grid lines between
+  them (the picture the paper shows comes after 100,000 steps).
 - Score-based diffusion on Fashion-MNIST: 1,000 steps of 64 images (about one epoch) is what
   fits the issue's 30 minutes on two cores with this U-Net. The training took 2,033 s with two
   other runs on the cores; alone, a step took 0.73 to 0.96 s (12 to 16 minutes for 1,000), but
