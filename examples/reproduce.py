@@ -83,9 +83,10 @@ How the runs differ from the papers' (and why the figures may):
 - Score-based diffusion on two moons: the reverse SDE's samples sit on the fresh-data floor of
   both distances. Its NLL through the probability-flow ODE (1.43 ± 0.02) is above RealNVP's
   (1.35): a likelihood is not what denoising score matching optimises. Hutchinson's estimate
-  (one Rademacher probe a point) came out 0.013 to 0.018 nats below the exact divergence on all
-  three seeds; the estimator is unbiased, and on a Gaussian with a known score the tests find it
-  within its standard error, so this gap is not yet explained.
+  (one Rademacher probe a point) came out 0.013 to 0.018 nats below the exact figure on the
+  three seeds, well within its noise: the standard error of that gap over the 1,000 points is
+  0.043 nats a seed (measured on the same runs afterwards; the recipe now reports it as
+  nll_hutchinson_minus_exact_se).
 - The char-rnn models at the GPT's size learn faster per step at these small budgets (0.3 lower
   loss after 2000 steps) but each step costs four times as much here: at the GPT's wall time the
   GRU is about level with it.
