@@ -74,8 +74,8 @@ def _figures(row: dict) -> str:
     lines = ["| figure | mean | std | seeds |", "|---|---|---|---|"]
     for k in names:
         v = np.array([t[k] for t in tests], dtype=float)
-        lines.append(f"| {k.replace('_', ' ')} | {v.mean():.4g} | "
-                     f"{v.std() if len(v) > 1 else float('nan'):.2g} | {len(v)} |")
+        spread = f"{v.std():.2g}" if len(v) > 1 else ""  # one seed: no spread to give
+        lines.append(f"| {k.replace('_', ' ')} | {v.mean():.4g} | {spread} | {len(v)} |")
     return "\n".join(lines)
 
 

@@ -130,10 +130,21 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def split_description(description: str) -> tuple[str, str]:
+    """(dataset, model) of a recipe's description 'dataset, model ...': split at the first comma
+    outside parentheses ('swiss roll (noise 0.25, x-z plane), RealNVP ...')."""
+    depth = 0
+    for i, ch in enumerate(description):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0 and description.startswith(", ", i):
+            return description[:i], description[i + 2:]
+    return description, description
+
+
 def run(name: str, args) -> dict:
     """Train one recipe over its seeds; its row of the table."""
     recipe = get(name)
-    dataset, _, model = recipe.description.partition(", ")
+    dataset, model = split_description(recipe.description)
     row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
            "published": recipe.published, "seeds": [], "values": [], "walls": [],
            "date": time.strftime("%Y-%m-%d"), "generative": generative_models.is_generative(recipe)}

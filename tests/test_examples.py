@@ -152,3 +152,13 @@ def test_the_generative_section_shows_the_vae_twin():
     assert ("| `fashion_vae` | 4690 | 244.460 | 244.510 | 0.99980 | yes | 154 s | 112 s | 1.38 | "
             "1 | 2026-12-07 |") in text
     assert "### The VAEs in PyTorch" not in generative_models.section([row])
+
+
+def test_a_description_splits_at_its_first_comma_outside_parentheses():
+    sys.path.insert(0, str(ROOT / "examples"))
+    from reproduce import split_description
+
+    assert split_description("swiss roll (noise 0.25, x-z plane), RealNVP 8 x 64, Adam") == (
+        "swiss roll (noise 0.25, x-z plane)", "RealNVP 8 x 64, Adam")
+    assert split_description("MNIST-1D, CNN") == ("MNIST-1D", "CNN")
+    assert split_description("a model alone") == ("a model alone", "a model alone")
