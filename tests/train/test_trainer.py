@@ -155,8 +155,14 @@ def test_a_second_ctrl_c_interrupts_at_once(tmp_path):
 
 
 def test_without_a_run_directory_ctrl_c_interrupts_at_once():
-    with pytest.raises(KeyboardInterrupt) as stopped:
-        _trainer(steps=50, on_step=[_press_ctrl_c(3)]).fit()
+    # Python's own Ctrl-C, whatever this process inherited: a background job of a shell without
+    # job control starts with SIGINT ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt) as stopped:
+            _trainer(steps=50, on_step=[_press_ctrl_c(3)]).fit()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert not isinstance(stopped.value, TrainingInterrupted)
 
 
