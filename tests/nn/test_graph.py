@@ -179,8 +179,11 @@ def test_bad_input_names_layer_and_shapes():
     with pytest.raises(ValueError, match=r"GCNConv: expected a dense adjacency of shape \(3, 3\) "
                                          r"for 3 nodes, got shape \(4, 4\)"):
         conv(wl.zeros(3, 4), wl.zeros(4, 4))
-    with pytest.raises(ValueError, match=r"gcn_norm: edge_index names node 5 .* num_nodes=3"):
+    with pytest.raises(ValueError, match=r"GCNConv: edge_index names node 5, but the node "
+                                         r"features have 3 nodes"):
         conv(wl.zeros(3, 4), wl.tensor([[0, 5], [1, 0]]))
+    with pytest.raises(ValueError, match=r"gcn_norm: edge_index names node 5 .* num_nodes=3"):
+        nn.GCNConv(4, 2, propagation="dense")(wl.zeros(3, 4), wl.tensor([[0, 5], [1, 0]]))
     with pytest.raises(ValueError, match=r"gcn_norm: edge_weight must have shape \(2,\)"):
         conv(wl.zeros(3, 4), ei, wl.ones(3))
     with pytest.raises(ValueError, match=r"gcn_conv: expected node features of shape \(N, 4\) "

@@ -1,14 +1,19 @@
 """Graph convolution (Kipf & Welling, as PyTorch Geometric's GCNConv): the symmetrically
 normalised adjacency D^-1/2 (A + I) D^-1/2, built from a dense adjacency or an edge_index, and
-the propagation rule out = Â X W^T + b."""
+the propagation rule out = Â X W^T + b; and the edge-list helpers message passing runs on
+(self-loops, the normalised edge weights, scatter aggregation, the softmax over in-edges)."""
 # ruff: noqa: A002  (PyTorch's argument name `input`)
 from __future__ import annotations
 
+import numpy as np
+
 from ..core import dtype as dt
 from ..core.tensor import Tensor
-from ..ops import eye, ones, where, zeros
+from ..ops import arange, cat, eye, full, ones, stack, where, zeros
+from ..sparse.mm import SparseDenseMM
 
-__all__ = ["gcn_norm", "gcn_conv"]
+__all__ = ["gcn_norm", "gcn_conv", "gcn_edge_norm", "add_remaining_self_loops",
+           "remove_self_loops", "check_edge_index", "gather_rows", "scatter", "edge_softmax"]
 
 
 def _is_edge_index(adjacency: Tensor) -> bool:
@@ -97,3 +102,122 @@ def gcn_conv(input: Tensor, adjacency: Tensor, weight: Tensor,
                          f"nodes of node features of shape {x.shape}")
     out = a @ (x @ weight.mT)
     return out if bias is None else out + bias
+
+
+# ---- the edge-list (sparse) forms: what message passing runs on ---------------------------------
+
+def check_edge_index(edge_index, num_nodes: int, who: str) -> None:
+    """Raise naming `who` unless edge_index is an int64 (2, E) tensor of nodes in [0, num_nodes)."""
+    if not isinstance(edge_index, Tensor):
+        raise TypeError(f"{who}: edge_index must be an int64 tensor of shape (2, E), got "
+                        f"{type(edge_index).__name__}")
+    if edge_index.dtype is not dt.int64:
+        raise TypeError(f"{who}: edge_index must be int64 (source, target) rows, got "
+                        f"{edge_index.dtype.name}")
+    if edge_index.ndim != 2 or edge_index.shape[0] != 2:
+        raise ValueError(f"{who}: edge_index must have shape (2, E), rows of sources and "
+                         f"targets, got shape {edge_index.shape}")
+    values = edge_index._values()
+    if values.size and (values.min() < 0 or values.max() >= num_nodes):
+        bad = int(values.max()) if values.max() >= num_nodes else int(values.min())
+        raise ValueError(f"{who}: edge_index names node {bad}, but the node features have "
+                         f"{num_nodes} nodes (expected 0 <= node < {num_nodes})")
+
+
+def add_remaining_self_loops(edge_index: Tensor, num_nodes: int,
+                             edge_weight: Tensor | None = None,
+                             fill_value: float = 1.0) -> tuple[Tensor, Tensor | None]:
+    """edge_index with a loop i -> i added for every node that has none (an existing loop keeps
+    its weight; the new ones weigh fill_value), as PyTorch Geometric's function of that name."""
+    values = edge_index._values()
+    has_loop = np.zeros(num_nodes, dtype=bool)
+    has_loop[values[0][values[0] == values[1]]] = True
+    missing = np.flatnonzero(~has_loop)
+    loops = Tensor(np.stack([missing, missing]).astype(np.int64), device=edge_index.device)
+    out = cat([edge_index, loops], 1)
+    if edge_weight is None:
+        return out, None
+    fill = full((len(missing),), fill_value, dtype=edge_weight.dtype, device=edge_weight.device)
+    return out, cat([edge_weight, fill])
+
+
+def remove_self_loops(edge_index: Tensor) -> Tensor:
+    """edge_index without its loops i -> i."""
+    values = edge_index._values()
+    return edge_index[:, Tensor(np.flatnonzero(values[0] != values[1]).astype(np.int64))]
+
+
+def gcn_edge_norm(edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None,
+                  add_self_loops: bool = True, improved: bool = False,
+                  dtype=None) -> tuple[Tensor, Tensor]:
+    """(edge_index, w) with w_ij = d_i^-1/2 a_ij d_j^-1/2 on each edge j -> i, d the weighted
+    in-degree with the self-loops gcn_norm adds: gcn_norm's entries, kept as an edge list."""
+    if edge_weight is None:
+        edge_weight = ones(edge_index.shape[1], dtype=dtype or dt.get_default_dtype(),
+                           device=edge_index.device)
+    elif edge_weight.shape != (edge_index.shape[1],):
+        raise ValueError(f"gcn_norm: edge_weight must have shape ({edge_index.shape[1]},), one "
+                         f"weight per edge, got shape {edge_weight.shape}")
+    if add_self_loops:
+        edge_index, edge_weight = add_remaining_self_loops(edge_index, num_nodes, edge_weight,
+                                                           2.0 if improved else 1.0)
+    src, dst = edge_index[0], edge_index[1]
+    deg = zeros(num_nodes, dtype=edge_weight.dtype, device=edge_weight.device)
+    deg = deg.index_add(0, dst, edge_weight)
+    inv_sqrt = where(deg > 0, where(deg > 0, deg, 1.0).rsqrt(), 0.0)
+    return edge_index, gather_rows(inv_sqrt, dst) * edge_weight * gather_rows(inv_sqrt, src)
+
+
+def _one_hot_product(rows: int, at: Tensor, x: Tensor) -> Tensor:
+    """S @ x for the 0/1 sparse matrix S (rows, len(x)) with ones at `at` (2, nnz), x's trailing
+    dims flattened: SciPy's CSR product, forward and backward (S^T g), far quicker than
+    np.add.at, which index_add and index_select's gradient go through."""
+    flat = x.reshape(x.shape[0], -1)
+    y = SparseDenseMM(rows)(at, ones(at.shape[1], dtype=x.dtype, device=x.device), flat)
+    return y.reshape((rows,) + x.shape[1:])
+
+
+def _sparse_ok(x: Tensor) -> bool:
+    return x.is_floating_point and x.device.type == "cpu" and x.ndim >= 1
+
+
+def gather_rows(x: Tensor, index: Tensor) -> Tensor:
+    """x[index] for a 1-D int64 index: x.index_select(0, index), run on the CPU as a sparse
+    one-hot (E, N) matrix times x so that its gradient is a sparse product too."""
+    if not _sparse_ok(x):
+        return x.index_select(0, index)
+    e = index.shape[0]
+    return _one_hot_product(e, stack([arange(e, device=index.device), index]), x)
+
+
+def scatter(src: Tensor, index: Tensor, num_nodes: int, reduce: str = "sum") -> Tensor:
+    """Combine the rows of src (E, ...) into num_nodes rows by index (E,): 'sum' (index_add),
+    'mean' (sum over count, 0 where nothing lands) or 'max' (scatter_reduce amax, 0 where
+    nothing lands), as PyTorch Geometric's aggregations."""
+    out = zeros((num_nodes,) + src.shape[1:], dtype=src.dtype, device=src.device)
+    if reduce in ("sum", "add", "mean"):
+        if _sparse_ok(src):  # index_add's sum as a sparse one-hot (N, E) matrix times src
+            e = index.shape[0]
+            total = _one_hot_product(num_nodes, stack([index, arange(e, device=index.device)]),
+                                     src)
+        else:
+            total = out.index_add(0, index, src)
+        if reduce != "mean":
+            return total
+        count = zeros(num_nodes, dtype=src.dtype, device=src.device)
+        count = count.index_add(0, index, ones(index.shape[0], dtype=src.dtype,
+                                                device=src.device)).clamp(min=1.0)
+        return total / count.reshape((num_nodes,) + (1,) * (src.ndim - 1))
+    if reduce == "max":
+        wide = index.reshape((-1,) + (1,) * (src.ndim - 1)).expand(src.shape)
+        return out.scatter_reduce(0, wide, src, "amax", include_self=False)
+    raise ValueError(f"scatter: reduce must be 'sum', 'mean' or 'max', got {reduce!r}")
+
+
+def edge_softmax(scores: Tensor, index: Tensor, num_nodes: int) -> Tensor:
+    """The softmax of scores (E, ...) over the edges that share a target index[e]: exp(s_e -
+    max) / sum exp(s - max), the max (scatter amax, a constant shift) for stability."""
+    peak = scatter(scores.detach(), index, num_nodes, "max")
+    e = (scores - gather_rows(peak, index)).exp()
+    total = scatter(e, index, num_nodes, "sum")
+    return e / (gather_rows(total, index) + 1e-16)
