@@ -77,5 +77,7 @@ def recipe_data_args(mnist1d_root, fashion_root, text_root):
                     "--hidden", "16"]
         if name.endswith("_realnvp"):
             return ["--points", "300", "--test_points", "100"]
+        if name.startswith("cartpole"):  # short rollouts, a short evaluation
+            return ["--num_steps", "16", "--eval_episodes", "2"]
         return []  # a recipe that makes its own data
     return args

@@ -15,7 +15,7 @@ import wonderland as wl
 PUBLIC_SUBPACKAGES = {"autograd", "backend", "bench", "data", "func", "models", "nn", "ops",
                       "optim", "recipes", "train", "tune", "viz", "distributions",
                       "accelerator", "amp", "backends", "cuda", "linalg", "utils",
-                      "sparse", "onnx", "serialization", "ode"}
+                      "sparse", "onnx", "serialization", "ode", "rl"}
 # modules that once leaked into wl (through `from .ops import *`) or are layers underneath
 INTERNAL = ["atomic", "autodiff", "batching", "binary", "compare", "core", "creation", "functional",
             "index", "join", "keys", "methods", "precision", "reduce", "rounding",
@@ -29,7 +29,8 @@ PACKAGES = sorted(".".join(p.parent.relative_to(pathlib.Path(wl.__file__).parent
 def test_dir_shows_no_module_but_the_public_subpackages():
     # a fresh interpreter: this test session imports other modules (the CLI) as it goes
     code = ("import json, types, wonderland as wl, wonderland.viz, wonderland.bench, "
-            "wonderland.models, wonderland.recipes; print(json.dumps(sorted(n for n in dir(wl) "
+            "wonderland.models, wonderland.recipes, wonderland.rl; "
+            "print(json.dumps(sorted(n for n in dir(wl) "
             "if isinstance(getattr(wl, n), types.ModuleType))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     modules = set(json.loads(out.stdout))

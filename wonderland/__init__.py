@@ -65,8 +65,8 @@ for _internal in ("atomic", "autodiff", "core", "functional"):
     globals().pop(_internal, None)
 del _internal
 
-# Subpackages meant for users; wonderland.viz, .bench, .models, .recipes and .ode are imported on
-# first use (`import wonderland.viz`), as each pulls in more than a training script needs.
+# Subpackages meant for users; wonderland.viz, .bench, .models, .recipes, .ode and .rl are imported
+# on first use (`import wonderland.viz`), as each pulls in more than a training script needs.
 __all__ = [
     "autograd", "backend", "data", "func", "nn", "ops", "optim", "serialization", "train", "tune",
     "accelerator", "amp", "backends", "cuda", "autocast",

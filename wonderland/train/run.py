@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import random as wl_random
 from ..core.random import Generator
-from ..data import DataLoader, random_split
+from ..data import DataLoader, Dataset, random_split
 from ..serialization import load
 from .recipe import Recipe
 from .run_dir import RunDir, read_metrics
@@ -42,6 +42,8 @@ def build(recipe: Recipe, cfg: dict):
 def _loader(dataset, cfg: dict, train: bool) -> DataLoader | None:
     if dataset is None:
         return None
+    if train and not isinstance(dataset, Dataset) and hasattr(dataset, "iter_from"):
+        return dataset  # a source that batches itself and resumes (iter_from): rl's rollouts
     if train:
         # shuffle=False walks the data in its stored order, pass after pass (as some
         # benchmarks do, MNIST-1D's among them)
@@ -223,10 +225,18 @@ def load_run(run_dir: str | os.PathLike, weights: str = "model",
 
 
 def evaluate_run(run_dir: str | os.PathLike, split: str = "test", weights: str = "model",
-                 recipe: str | None = None) -> dict[str, float]:
+                 recipe: str | None = None, episodes: int | None = None) -> dict[str, float]:
     """The loss and metrics of a finished run's final (or best) weights on one split (see
-    load_run for `recipe`). Best weights are never scored on the split they were chosen on."""
-    chosen, cfg, model, (_, val, test) = _load(run_dir, weights, recipe)
+    load_run for `recipe`). Best weights are never scored on the split they were chosen on.
+    An RL run (its train split can evaluate a policy) is scored instead by the mean and std
+    of the return over `episodes` whole episodes (default its eval_episodes setting)."""
+    chosen, cfg, model, (train, val, test) = _load(run_dir, weights, recipe)
+    if hasattr(train, "evaluate") and not isinstance(train, Dataset):
+        model.eval()
+        return train.evaluate(model, episodes or cfg["eval_episodes"])
+    if episodes is not None:
+        raise ValueError(f"--episodes scores a reinforcement-learning run; {run_dir} "
+                         f"(recipe '{chosen.name}') is scored on its {split} split")
     if weights == "best" and split in _evaluated_splits(RunDir(run_dir)):
         raise ValueError(f"the best weights of {run_dir} were chosen on its {split} split: "
                          f"their score there is biased (metrics.jsonl has it); use --split test")
