@@ -19,6 +19,7 @@ import generative_models  # examples/generative_models.py: figures and pictures 
 import graph_models  # examples/graph_models.py: the Cora runs and the over-smoothing table
 import language_models  # examples/language_models.py: the language models' part of the page
 import numpy as np
+import rl_models  # examples/rl_models.py: PPO and its contrasts on CartPole, the PyTorch twin
 
 from wonderland.atomic import write_atomic
 from wonderland.recipes import get
@@ -28,7 +29,8 @@ RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashi
            "fashion_cnn", "shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm",
            "moons_realnvp", "swiss_roll_realnvp", "fashion_vae", "fashion_conv_vae",
            "eight_gaussians_wgan", "twenty_five_gaussians_wgan", "swiss_roll_wgan",
-           "moons_diffusion", "fashion_diffusion", "cora_gcn", "cora_gat"]
+           "moons_diffusion", "fashion_diffusion", "cora_gcn", "cora_gat",
+           "cartpole_ppo", "cartpole_reinforce", "cartpole_actor_critic"]
 # MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
 # as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
 # recurrent language model's or the RealNVP's ten minutes: one.
@@ -151,7 +153,8 @@ def run(name: str, args) -> dict:
     dataset, model = split_description(recipe.description)
     row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
            "published": recipe.published, "seeds": [], "values": [], "walls": [],
-           "date": time.strftime("%Y-%m-%d"), "generative": generative_models.is_generative(recipe)}
+           "date": time.strftime("%Y-%m-%d"), "rl": rl_models.is_rl(recipe),
+           "generative": generative_models.is_generative(recipe) and not rl_models.is_rl(recipe)}
     for seed in range(args.seeds or SEEDS.get(name, 3)):
         overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
         if "classifier" in recipe.config:  # a generator scored by a trained classifier's eyes
@@ -179,6 +182,10 @@ def run(name: str, args) -> dict:
         if seed == 0 and row["generative"]:
             page = Path(args.out).parent
             row.update(generative_models.extras(name, run_dir, page / "pictures", page))
+    if row["rl"]:  # every seed's learning curve on one picture
+        page = Path(args.out).parent
+        row.update(rl_models.extras(name, [Path(args.runs) / name / f"seed{s}"
+                                           for s in row["seeds"]], page / "pictures", page))
     return row
 
 
@@ -209,6 +216,8 @@ def main() -> None:
         if name in generative_models.VAE_TWINS and (
                 row["trained"] or name not in before.get("vae_twins", {})):
             twin = {"vae_twins": {name: generative_models.vae_twin(ROOT, name, args.steps)}}
+        if name == "cartpole_ppo" and (row["trained"] or "ppo_twin" not in before):
+            twin = {"ppo_twin": rl_models.twin(ROOT, args.steps)}
         store = stored()  # read again: another reproduction may have written rows meanwhile
         store["rows"][name] = row
         for key, value in twin.items():
@@ -232,7 +241,7 @@ def main() -> None:
             f"Sources of the published figures:\n\n" + "\n".join(f"- {s}" for s in sources)
             + "\n" + NOTES + language_models.section(rows, store.get("twin"))
             + generative_models.section(rows, store.get("vae_twins"))
-            + graph_models.section(rows))
+            + graph_models.section(rows) + rl_models.section(rows, store.get("ppo_twin")))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 

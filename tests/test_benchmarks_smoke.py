@@ -46,3 +46,16 @@ def test_gpt_profile_smoke(text_root):
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     assert "matmul and Linear" in proc.stdout and "ms a step" in proc.stdout
+
+
+def test_ppo_twin_benchmark_smoke(tmp_path):
+    out = tmp_path / "figures.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "ppo_twin.py"),
+                           "--steps", "2", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    figures = json.loads(out.read_text())
+    assert figures["env_steps"] == 2 * 512 and figures["same_init"]
+    for who in ("wonderland", "torch"):  # a random policy's CartPole episodes: about 22 steps
+        assert figures[who]["episodes"] > 10 and 8 < figures[who]["last_mean"] < 100
+    assert "ratio wonderland / torch" in proc.stdout
