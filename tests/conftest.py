@@ -54,8 +54,18 @@ def text_root(tmp_path):
     return str(tmp_path / "text")
 
 
+@pytest.fixture(scope="session")
+def planetoid_root(tmp_path_factory):
+    """Small Cora files in the real pickle format (tests/data/planetoid_files.py)."""
+    from .data.planetoid_files import write_planetoid
+
+    root = tmp_path_factory.mktemp("planetoid")
+    write_planetoid(root)
+    return str(root)
+
+
 @pytest.fixture
-def recipe_data_args(mnist1d_root, fashion_root, text_root):
+def recipe_data_args(mnist1d_root, fashion_root, text_root, planetoid_root):
     """name -> the command-line settings that point a shipped recipe at the tests' data."""
     def args(name: str) -> list[str]:
         if name.startswith("fashion"):
@@ -77,6 +87,8 @@ def recipe_data_args(mnist1d_root, fashion_root, text_root):
                     "--hidden", "16"]
         if name.endswith("_realnvp"):
             return ["--points", "300", "--test_points", "100"]
+        if name.startswith("cora"):
+            return ["--data_root", planetoid_root, "--download", "false"]
         if name.startswith("cartpole"):  # short rollouts, a short evaluation
             return ["--num_steps", "16", "--eval_episodes", "2"]
         return []  # a recipe that makes its own data

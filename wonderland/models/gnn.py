@@ -42,11 +42,12 @@ class PairNorm(Module):
 class GCN(Module):
     """num_layers GCNConv layers, in_channels -> hidden_channels ... -> out_channels, ReLU and
     dropout (also on the input) between them, as Kipf & Welling (2 layers, hidden 16, dropout
-    0.5). residual=True adds each hidden layer's input to its output where the widths match;
-    norm='pairnorm' normalises each hidden layer's output. parameters() lists the first layer's
-    first (the one Kipf's weight decay applies to)."""
+    0.5); hidden_channels may list one width per hidden layer. residual=True adds each hidden
+    layer's input to its output where the widths match; norm='pairnorm' normalises each hidden
+    layer's output. parameters() lists the first layer's first (the one Kipf's weight decay
+    applies to)."""
 
-    def __init__(self, in_channels: int, hidden_channels: int, out_channels: int,
+    def __init__(self, in_channels: int, hidden_channels: int | list[int], out_channels: int,
                  num_layers: int = 2, dropout: float = 0.5, residual: bool = False,
                  norm: str | None = None, cached: bool = True) -> None:
         super().__init__()
@@ -54,7 +55,12 @@ class GCN(Module):
             raise ValueError(f"GCN: num_layers must be at least 1, got {num_layers}")
         if norm not in (None, "pairnorm"):
             raise ValueError(f"GCN: norm must be None or 'pairnorm', got {norm!r}")
-        widths = [in_channels] + [hidden_channels] * (num_layers - 1) + [out_channels]
+        hidden = ([hidden_channels] * (num_layers - 1) if isinstance(hidden_channels, int)
+                  else list(hidden_channels))
+        if len(hidden) != num_layers - 1:
+            raise ValueError(f"GCN: {num_layers} layers need {num_layers - 1} hidden widths, "
+                             f"got {hidden_channels}")
+        widths = [in_channels, *hidden, out_channels]
         self.convs = ModuleList(GCNConv(a, b, cached=cached) for a, b in zip(widths, widths[1:]))
         self.norms = ModuleList(PairNorm() for _ in range(num_layers - 1)) if norm else None
         self.dropout, self.residual = dropout, residual
