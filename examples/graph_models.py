@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 
 PREFIXES = ("cora_", "karate_")
-ROOT = Path(__file__).resolve().parents[1]
-OVERSMOOTHING = ROOT / "docs" / "oversmoothing.json"
 
 
 def is_graph(name: str) -> bool:
@@ -53,11 +51,13 @@ def _cora(rows: list[dict]) -> str:
     return "\n".join(parts)
 
 
-def section(rows: list[dict]) -> str:
+def section(rows: list[dict], page_dir: Path) -> str:
     """The page's graph section ('' when no graph recipe was reproduced and no over-smoothing
-    study was run)."""
+    study was run): the Cora rows, and the over-smoothing table kept beside the page
+    (page_dir/oversmoothing.json) with its picture."""
     graphs = [r for r in rows if is_graph(r["recipe"])]
-    store = json.loads(OVERSMOOTHING.read_text()) if OVERSMOOTHING.exists() else None
+    kept = Path(page_dir) / "oversmoothing.json"
+    store = json.loads(kept.read_text()) if kept.exists() else None
     if not graphs and store is None:
         return ""
     parts = ["\n## Graph neural networks\n",

@@ -83,7 +83,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--depths", type=int, nargs="+", default=[2, 4, 8, 16, 32])
     p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--epochs", "--steps", type=int, default=200, help="epochs (full-batch "
+                   "steps) per run; --steps N for a smoke run")
     p.add_argument("--hidden", type=int, default=16)
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--data_root", default=str(SHARED) if SHARED.is_dir() else None)

@@ -241,7 +241,8 @@ def main() -> None:
             f"Sources of the published figures:\n\n" + "\n".join(f"- {s}" for s in sources)
             + "\n" + NOTES + language_models.section(rows, store.get("twin"))
             + generative_models.section(rows, store.get("vae_twins"))
-            + graph_models.section(rows) + rl_models.section(rows, store.get("ppo_twin")))
+            + graph_models.section(rows, Path(args.out).parent)
+            + rl_models.section(rows, store.get("ppo_twin")))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 
