@@ -107,8 +107,8 @@ def figure_of(recipe, results: dict) -> str:
         return named[0]
     if "test" not in results:
         return "val_loss"
-    if "return" in results["test"]:  # a policy: its return over episodes
-        return "test_return"
+    if "train_return" in results["test"]:  # a policy: its last training episodes' return
+        return "test_train_return"
     return "test_accuracy" if "accuracy" in results["test"] else "test_loss"
 
 

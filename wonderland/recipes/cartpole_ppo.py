@@ -8,5 +8,5 @@ recipe = rl_recipe(
     "cartpole_ppo",
     "CartPole-v1, PPO as CleanRL's ppo.py: 64-64 tanh actor and critic, 4 envs x 128 steps, "
     "4 epochs x 4 minibatches, Adam 2.5e-4 annealed, clip 0.2, 500,000 steps",
-    published={"test_return": 492.40, "source": "CleanRL ppo.py, CartPole-v1 "
-                                                "(docs.cleanrl.dev)"})
+    published={"test_train_return": 492.40,
+               "source": "CleanRL ppo.py, CartPole-v1 (docs.cleanrl.dev)"})
