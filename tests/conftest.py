@@ -91,5 +91,7 @@ def recipe_data_args(mnist1d_root, fashion_root, text_root, planetoid_root):
             return ["--data_root", planetoid_root, "--download", "false"]
         if name.startswith("cartpole"):  # short rollouts, a short evaluation
             return ["--num_steps", "16", "--eval_episodes", "2"]
+        if name == "spiral_ode":  # a coarser trajectory: fewer windows and solver steps
+            return ["--data_size", "50", "--t_end", "2.5"]
         return []  # a recipe that makes its own data
     return args

@@ -1,7 +1,7 @@
 """Reference models, one family per module: logistic regression, MLP, CNNs (1-D and 2-D), GRU,
 the char-rnn language model, GPT (a decoder-only Transformer language model), the variational
 autoencoders VAE and ConvVAE, the RealNVP normalising flow, score-based diffusion (the VP SDE,
-its samplers and ODE likelihoods) with a U-Net, the WGAN-GP generator and critic."""
+its samplers and ODE likelihoods) with a U-Net, the WGAN-GP generator and critic, neural ODEs."""
 from .char_rnn import CharRNN
 from .cnn import ConvNet1d, ConvNet2d
 from .diffusion import (
@@ -18,6 +18,7 @@ from .gpt import GPT, GPTConfig
 from .gru import GRUClassifier
 from .linear import LogisticRegression
 from .mlp import MLP
+from .neural_ode import CubicField, NeuralODE
 from .unet import UNet
 from .vae import VAE, ConvVAE
 from .wgan import WGANGP
@@ -25,4 +26,4 @@ from .wgan import WGANGP
 __all__ = ["AffineCoupling", "CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTConfig",
            "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "UNet", "VAE", "ConvVAE",
            "WGANGP", "VPSDE", "ScoreDiffusion", "ScoreMLP", "annealed_langevin", "log_likelihood",
-           "probability_flow", "reverse_sde"]
+           "probability_flow", "reverse_sde", "CubicField", "NeuralODE"]

@@ -103,3 +103,49 @@ def density_plot(samples, log_density: Callable | None, path: str | os.PathLike,
 
 
 __all__ = ["density_plot", "image_grid", "save_image_grid"]
+
+
+def phase_portrait(true, predicted, field: Callable | None, path: str | os.PathLike,
+                   points: int = 25) -> str:
+    """Two trajectories of a 2-D system, the true one and a model's (arrays (T, 2)), in the phase
+    plane beside their coordinates against the step, over the arrows of field (a function from a
+    float32 tensor (M, 2) of states to their derivatives (M, 2)) on a points x points grid.
+    Returns the path."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    true, pred = np.asarray(true), np.asarray(predicted)
+    for name, a in (("true", true), ("predicted", pred)):
+        if a.ndim != 2 or a.shape[1] != 2:
+            raise ValueError(f"phase_portrait: expected the {name} trajectory as (T, 2), got "
+                             f"shape {a.shape}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.2))
+    for i, name in enumerate(("y1", "y2")):
+        left.plot(true[:, i], lw=1.5, label=f"{name} true")
+        left.plot(pred[:, i], "--", lw=1.2, label=f"{name} model")
+    left.set_xlabel("time step")
+    left.legend(fontsize=8)
+    low, high = np.minimum(true.min(0), pred.min(0)), np.maximum(true.max(0), pred.max(0))
+    margin = 0.1 * (high - low)
+    low, high = low - margin, high + margin
+    if field is not None:
+        xs, ys = np.meshgrid(np.linspace(low[0], high[0], points),
+                             np.linspace(low[1], high[1], points))
+        grid = np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
+        d = field(Tensor(grid))
+        d = np.asarray(d.detach().numpy() if isinstance(d, Tensor) else d).reshape(points,
+                                                                                   points, 2)
+        norm = np.linalg.norm(d, axis=-1, keepdims=True) + 1e-12
+        right.quiver(xs, ys, *(d / norm).transpose(2, 0, 1), color="0.75", width=0.002)
+    right.plot(true[:, 0], true[:, 1], lw=1.5, label="true")
+    right.plot(pred[:, 0], pred[:, 1], "--", lw=1.2, label="model")
+    right.set_xlim(low[0], high[0])
+    right.set_ylim(low[1], high[1])
+    right.set_xlabel("y1")
+    right.set_ylabel("y2")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return str(path)
