@@ -17,9 +17,10 @@ def is_graph(name: str) -> bool:
 
 def oversmoothing_table(store: dict) -> str:
     """Markdown: per depth, each variant's test accuracy (mean ± std over the seeds) and the
-    Dirichlet energy of its last hidden layer's features (mean)."""
+    Dirichlet energy of its last hidden layer's features over their squared norm (mean)."""
     variants = list(store["variants"])
-    head = ["depth"] + [f"{v} accuracy" for v in variants] + [f"{v} energy" for v in variants]
+    head = (["depth"] + [f"{v} accuracy" for v in variants]
+            + [f"{v} E/‖X‖²" for v in variants])
     lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     for depth in store["depths"]:
         cells = [str(depth)]
@@ -27,7 +28,7 @@ def oversmoothing_table(store: dict) -> str:
             acc = np.array(store["results"][v][str(depth)]["accuracy"])
             cells.append(f"{acc.mean():.3f} ± {acc.std():.3f}")
         for v in variants:
-            energy = np.mean(store["results"][v][str(depth)]["energy"])
+            energy = np.mean(store["results"][v][str(depth)]["energy_ratio"])
             cells.append(f"{energy:.3g}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -69,7 +70,8 @@ def section(rows: list[dict], page_dir: Path) -> str:
         parts.append(f"### Over-smoothing\n\nGCNs of growing depth on Cora (hidden "
                      f"{store['hidden']}, {store['epochs']} epochs, {len(store['seeds'])} "
                      f"seeds; `python examples/oversmoothing.py`): test accuracy, and the "
-                     f"Dirichlet energy of the last hidden layer's features.\n")
+                     f"Dirichlet energy of the last hidden layer's features over their squared "
+                     f"norm.\n")
         parts.append(oversmoothing_table(store) + "\n")
         parts.append("![over-smoothing](pictures/oversmoothing.png)\n")
     return "\n".join(parts)

@@ -1,6 +1,8 @@
 """Over-smoothing: GCNs 2 to 32 layers deep on Cora, plain, with residual connections and with
 PairNorm; the test accuracy of each and the Dirichlet energy of its last hidden layer's features
-(how far neighbouring nodes still differ), and the energy layer by layer in the deepest models.
+(how far neighbouring nodes still differ; over the features' squared norm too, a measure that
+ignores their scale), and that normalised energy layer by layer through freshly initialised
+32-layer models (what the propagation alone does).
 Writes docs/oversmoothing.json (read by graph_models.section for docs/results.md) and
 docs/pictures/oversmoothing.png, and prints the table.
 
@@ -27,8 +29,25 @@ SHARED = ROOT.parent / "shared" / "data" / "planetoid"
 VARIANTS = {"plain": {}, "residual": {"residual": True}, "pairnorm": {"norm": "pairnorm"}}
 
 
-def train(g: Planetoid, depth: int, variant: str, seed: int, args) -> tuple[float, list[float]]:
-    """(test accuracy of the final weights, Dirichlet energy after every layer) of one GCN."""
+def energies(outs: list, ei) -> tuple[list[float], list[float]]:
+    """The Dirichlet energy of each layer's output, and that energy over its squared norm."""
+    raw = [float(dirichlet_energy(h, ei)) for h in outs]
+    return raw, [e / max(float((h * h).sum()), 1e-30) for e, h in zip(raw, outs)]
+
+
+def untrained(g: Planetoid, depth: int, variant: str, seed: int, args) -> list[float]:
+    """The normalised energy after each layer of a freshly initialised GCN (no dropout)."""
+    wl.manual_seed(seed)
+    model = GCN(g.num_features, args.hidden, g.num_classes, depth, 0.5, **VARIANTS[variant])
+    model.eval()
+    with wl.no_grad():
+        outs = model.hidden_features(wl.tensor(g.x), wl.tensor(g.edge_index))
+    return energies(outs[:-1], wl.tensor(g.edge_index))[1]
+
+
+def train(g: Planetoid, depth: int, variant: str, seed: int, args) -> tuple[float, tuple]:
+    """(test accuracy of the final weights, (energies, normalised energies) after every layer)
+    of one GCN."""
     wl.manual_seed(seed)
     x, ei = wl.tensor(g.x), wl.tensor(g.edge_index)
     model = GCN(g.num_features, args.hidden, g.num_classes, depth, 0.5, **VARIANTS[variant])
@@ -46,8 +65,7 @@ def train(g: Planetoid, depth: int, variant: str, seed: int, args) -> tuple[floa
         outs = model.hidden_features(x, ei)
     predicted = outs[-1].numpy().argmax(1)
     accuracy = float(np.mean(predicted[g.test_index] == g.y[g.test_index]))
-    energies = [float(dirichlet_energy(h, ei)) for h in outs]
-    return accuracy, energies
+    return accuracy, energies(outs, ei)
 
 
 def picture(store: dict, path: Path) -> None:
@@ -61,7 +79,7 @@ def picture(store: dict, path: Path) -> None:
         acc = np.array([store["results"][v][str(d)]["accuracy"] for d in depths])
         left.errorbar(depths, acc.mean(1), yerr=acc.std(1), marker="o", capsize=3, label=v)
         layers = store["per_layer"][v]
-        right.plot(range(1, len(layers) + 1), np.maximum(layers, 1e-30), marker=".", label=v)
+        right.plot(range(0, len(layers)), np.maximum(layers, 1e-30), marker=".", label=v)
     left.set_xscale("log", base=2)
     left.set_xticks(depths, [str(d) for d in depths])
     left.set_xlabel("layers")
@@ -69,8 +87,8 @@ def picture(store: dict, path: Path) -> None:
     left.set_title("GCN on Cora: accuracy against depth")
     left.legend()
     right.set_yscale("log")
-    right.set_xlabel(f"layer of the {max(depths)}-layer GCN (seed 0, trained)")
-    right.set_ylabel("Dirichlet energy of its output")
+    right.set_xlabel(f"layer of a {max(depths)}-layer GCN, freshly initialised (0: input)")
+    right.set_ylabel("Dirichlet energy / squared norm")
     right.set_title("over-smoothing: neighbours grow alike")
     right.legend()
     fig.tight_layout()
@@ -99,11 +117,14 @@ def main() -> None:
         store["results"][v] = {}
         for depth in args.depths:
             runs = [train(g, depth, v, seed, args) for seed in range(args.seeds)]
-            store["results"][v][str(depth)] = {"accuracy": [a for a, _ in runs],
-                                               "energy": [e[-2] if len(e) > 1 else e[-1]
-                                                          for _, e in runs]}
+            last = -2 if depth > 1 else -1  # the last hidden layer's output
+            store["results"][v][str(depth)] = {
+                "accuracy": [a for a, _ in runs], "energy": [e[0][last] for _, e in runs],
+                "energy_ratio": [e[1][last] for _, e in runs]}
             if depth == max(args.depths):
-                store["per_layer"][v] = runs[0][1][:-1] or runs[0][1]
+                x, ei = wl.tensor(g.x), wl.tensor(g.edge_index)
+                start_ratio = energies([x], ei)[1]
+                store["per_layer"][v] = start_ratio + untrained(g, depth, v, 0, args)
             acc = np.mean([a for a, _ in runs])
             print(f"{v:9s} {depth:3d} layers: test accuracy {acc:.3f} "
                   f"({time.perf_counter() - start:.0f} s)", flush=True)
