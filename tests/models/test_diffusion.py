@@ -234,5 +234,5 @@ def test_errors():
         ScoreDiffusion(ScoreMLP(), eps=0.0)
     with pytest.raises(ValueError, match="steps must be positive"):
         reverse_sde(gaussian_model(), (4, 2), 0)
-    with pytest.raises(ValueError, match="probe must be 'rademacher' or 'gaussian'"):
+    with pytest.raises(ValueError, match=r"probe must be one of \('rademacher', 'gaussian'\)"):
         log_likelihood(gaussian_model(), wl.zeros(2, 2), exact=False, probe="uniform")

@@ -5,12 +5,11 @@ Hutchinson's estimate. The samplers return the samples, or (samples, trajectory)
 trajectory=True: the list of states from the prior's draw to the returned samples."""
 from __future__ import annotations
 
-from ..autodiff import grad
-from ..core.grad_mode import enable_grad
+from ..autodiff.trace import PROBES, divergence, draw_probes
 from ..core.random import Generator
 from ..core.tensor import Tensor
 from ..ode import odeint
-from ..ops import linspace, randint, randn_like, tensor, zeros
+from ..ops import linspace, randn_like, tensor, zeros
 
 __all__ = ["annealed_langevin", "log_likelihood", "probability_flow", "reverse_sde"]
 
@@ -95,35 +94,6 @@ def probability_flow(model, shape_or_x, steps: int = 100, method: str = "rk4",
     return _done(xs[-1], list(xs) if trajectory else None)
 
 
-def _probes(x: Tensor, k: int, kind: str, generator: Generator | None) -> list[Tensor]:
-    if kind == "rademacher":
-        return [randint(0, 2, x.shape, generator=generator).to(x.dtype) * 2 - 1
-                for _ in range(k)]
-    if kind == "gaussian":
-        return [randn_like(x, generator=generator) for _ in range(k)]
-    raise ValueError(f"log_likelihood: probe must be 'rademacher' or 'gaussian', got {kind!r}")
-
-
-def _divergence(v: Tensor, x: Tensor, probes: list[Tensor] | None) -> Tensor:
-    """Each example's div_x v: sum_i d v_i / d x_i by one vjp per dimension, or Hutchinson's
-    mean over probes e of e . (J^T e)."""
-    n, flat = x.shape[0], x.reshape(x.shape[0], -1).shape[1]
-    if probes is None:
-        div = zeros(n, dtype=x.dtype, device=x.device)
-        for i in range(flat):
-            e = zeros(n, flat, dtype=x.dtype, device=x.device)
-            e[:, i] = 1.0
-            (g,) = grad(v, x, grad_outputs=e.reshape(x.shape), retain_graph=True)
-            div = div + g.reshape(n, flat)[:, i]
-        return div
-    total = None
-    for e in probes:
-        (g,) = grad(v, x, grad_outputs=e, retain_graph=True)
-        term = (g * e).reshape(n, flat).sum(1)
-        total = term if total is None else total + term
-    return total / len(probes)
-
-
 def log_likelihood(model, x: Tensor, exact: bool = True, hutchinson_samples: int = 1,
                    probe: str = "rademacher", method: str = "dopri5", steps: int = 100,
                    rtol: float = 1e-5, atol: float = 1e-5,
@@ -133,13 +103,14 @@ def log_likelihood(model, x: Tensor, exact: bool = True, hutchinson_samples: int
     log p_eps(x) = log N(x_1; 0, I) + int_eps^1 div v(x_t, t) dt. The divergence is exact (one
     vjp per dimension) or, with exact=False, Hutchinson's estimate with hutchinson_samples
     Rademacher or Gaussian probes drawn once for the whole path. rk4/euler take `steps` steps."""
-    probes = None if exact else _probes(x, hutchinson_samples, probe, generator)
+    if probe not in PROBES:
+        raise ValueError(f"log_likelihood: probe must be one of {PROBES}, got {probe!r}")
+    probes = None if exact else draw_probes(tuple(x.shape), hutchinson_samples, probe, x.dtype,
+                                            x.device, generator)
 
     def f(t: Tensor, state: tuple) -> tuple:
-        with enable_grad():
-            y = state[0].detach().requires_grad_(True)
-            v = model.ode_drift(y, t)
-            div = _divergence(v, y, probes)
+        v, div = divergence(lambda y: model.ode_drift(y, t), state[0].detach(),
+                            "exact" if exact else "hutchinson", batched=True, probes=probes)
         return v.detach(), div.detach()
 
     times = tensor([model.eps, 1.0], dtype=x.dtype, device=x.device)
