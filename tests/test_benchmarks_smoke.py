@@ -27,6 +27,14 @@ def test_core_ops_benchmark_smoke():
     assert proc.stdout.count("x |") == 2, proc.stdout
 
 
+def test_jacobian_modes_benchmark_smoke():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "jacobian_modes.py"),
+                           "--repeats", "1"], capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "| 1000 | 1 |" in proc.stdout and "| rev |" in proc.stdout and "| fwd |" in proc.stdout
+
+
 def test_shakespeare_gpt_benchmark_smoke(tmp_path, text_root):
     out = tmp_path / "figures.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "shakespeare_gpt.py"),
