@@ -1,9 +1,11 @@
 """Reference models, one family per module: logistic regression, MLP, CNNs (1-D and 2-D), GRU,
 the char-rnn language model, GPT (a decoder-only Transformer language model), the variational
 autoencoders VAE and ConvVAE, the RealNVP normalising flow, score-based diffusion (the VP SDE,
-its samplers and ODE likelihoods) with a U-Net, the WGAN-GP generator and critic, neural ODEs."""
+its samplers and ODE likelihoods) with a U-Net, the WGAN-GP generator and critic, neural ODEs,
+deep equilibrium models."""
 from .char_rnn import CharRNN
 from .cnn import ConvNet1d, ConvNet2d
+from .deq import DEQ, ContractiveCell, DEQClassifier
 from .diffusion import (
     VPSDE,
     ScoreDiffusion,
@@ -26,4 +28,5 @@ from .wgan import WGANGP
 __all__ = ["AffineCoupling", "CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTConfig",
            "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "UNet", "VAE", "ConvVAE",
            "WGANGP", "VPSDE", "ScoreDiffusion", "ScoreMLP", "annealed_langevin", "log_likelihood",
-           "probability_flow", "reverse_sde", "CubicField", "NeuralODE"]
+           "probability_flow", "reverse_sde", "CubicField", "NeuralODE", "ContractiveCell",
+           "DEQ", "DEQClassifier"]
