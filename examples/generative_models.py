@@ -79,6 +79,16 @@ def _figures(row: dict) -> str:
     return "\n".join(lines)
 
 
+def recipe_blocks(rows: list[dict]) -> list[str]:
+    """Per recipe: a heading, what it trains, all its assessed figures and its pictures."""
+    parts = []
+    for r in rows:
+        parts.append(f"### `{r['recipe']}`\n\n{r['dataset']}, {r['model']}.\n")
+        parts.append(_figures(r) + "\n")
+        parts.extend(f"![{Path(p).stem}]({p})\n" for p in r.get("pictures", []))
+    return parts
+
+
 def section(rows: list[dict], twins: dict | None = None) -> str:
     """The page's generative-model section ('' when none was reproduced): per recipe, what it
     trains, all its figures and its pictures."""
@@ -90,10 +100,7 @@ def section(rows: list[dict], twins: dict | None = None) -> str:
              "prints the same figures and writes the pictures into the run directory). Sample "
              "distances come with their floor: the same distance between two fresh draws of the "
              "data, which a perfect model would match. Pictures are seed 0's.\n"]
-    for r in gens:
-        parts.append(f"### `{r['recipe']}`\n\n{r['dataset']}, {r['model']}.\n")
-        parts.append(_figures(r) + "\n")
-        parts.extend(f"![{Path(p).stem}]({p})\n" for p in r.get("pictures", []))
+    parts.extend(recipe_blocks(gens))
     if twins:
         parts.append(_twins(gens, twins))
     return "\n".join(parts)

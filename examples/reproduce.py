@@ -20,6 +20,7 @@ import graph_models  # examples/graph_models.py: the Cora runs and the over-smoo
 import language_models  # examples/language_models.py: the language models' part of the page
 import numpy as np
 import rl_models  # examples/rl_models.py: PPO and its contrasts on CartPole, the PyTorch twin
+import trace_estimators  # examples/trace_estimators.py: the neural ODE, Hutchinson and Hutch++
 
 from wonderland.atomic import write_atomic
 from wonderland.recipes import get
@@ -30,14 +31,15 @@ RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashi
            "moons_realnvp", "swiss_roll_realnvp", "fashion_vae", "fashion_conv_vae",
            "eight_gaussians_wgan", "twenty_five_gaussians_wgan", "swiss_roll_wgan",
            "moons_diffusion", "fashion_diffusion", "cora_gcn", "cora_gat",
-           "cartpole_ppo", "cartpole_reinforce", "cartpole_actor_critic"]
+           "cartpole_ppo", "cartpole_reinforce", "cartpole_actor_critic", "spiral_ode",
+           "mnist1d_deq"]
 # MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
 # as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
 # recurrent language model's or the RealNVP's ten minutes: one.
 SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1, "shakespeare_char_gru": 1,
          "shakespeare_char_lstm": 1, "moons_realnvp": 1, "swiss_roll_realnvp": 1,
          "fashion_conv_vae": 1, "eight_gaussians_wgan": 1, "twenty_five_gaussians_wgan": 1,
-         "swiss_roll_wgan": 1, "fashion_diffusion": 1,
+         "swiss_roll_wgan": 1, "fashion_diffusion": 1, "spiral_ode": 1,
          "cora_gcn": 10, "cora_gat": 10}  # GAT's paper: mean ± std of 100 runs; ten here
 ROOT = Path(__file__).resolve().parents[1]
 # tiny Shakespeare where this workplace keeps a copy (its checksum is checked on load); elsewhere
@@ -109,6 +111,8 @@ def figure_of(recipe, results: dict) -> str:
         return "val_loss"
     if "train_return" in results["test"]:  # a policy: its last training episodes' return
         return "test_train_return"
+    if "mae" in results["test"]:  # a fitted trajectory: its mean absolute error
+        return "test_mae"
     return "test_accuracy" if "accuracy" in results["test"] else "test_loss"
 
 
@@ -156,7 +160,9 @@ def run(name: str, args) -> dict:
     row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
            "published": recipe.published, "seeds": [], "values": [], "walls": [],
            "date": time.strftime("%Y-%m-%d"), "rl": rl_models.is_rl(recipe),
-           "generative": generative_models.is_generative(recipe) and not rl_models.is_rl(recipe)}
+           "ode": name in trace_estimators.ODE_RECIPES,
+           "generative": generative_models.is_generative(recipe) and not rl_models.is_rl(recipe)
+           and name not in trace_estimators.ODE_RECIPES}
     for seed in range(args.seeds or SEEDS.get(name, 3)):
         overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
         if "classifier" in recipe.config:  # a generator scored by a trained classifier's eyes
@@ -181,7 +187,7 @@ def run(name: str, args) -> dict:
         row["tests"] = [*row.get("tests", []), results.get("test", {})]
         if seed == 0 and name.startswith(language_models.PREFIX):
             row.update(language_models.extras(name, run_dir))
-        if seed == 0 and row["generative"]:
+        if seed == 0 and (row["generative"] or row["ode"]):
             page = Path(args.out).parent
             row.update(generative_models.extras(name, run_dir, page / "pictures", page))
     if row["rl"]:  # every seed's learning curve on one picture
@@ -244,7 +250,8 @@ def main() -> None:
             + "\n" + NOTES + language_models.section(rows, store.get("twin"))
             + generative_models.section(rows, store.get("vae_twins"))
             + graph_models.section(rows, Path(args.out).parent)
-            + rl_models.section(rows, store.get("ppo_twin")))
+            + rl_models.section(rows, store.get("ppo_twin"))
+            + trace_estimators.section(rows, Path(args.out).parent))
     Path(args.out).write_text(text)
     print(f"wrote {args.out}")
 

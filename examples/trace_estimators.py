@@ -17,12 +17,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from generative_models import recipe_blocks
 
 import wonderland as wl
 from wonderland.atomic import write_atomic
 from wonderland.func import hutchinson, hutchpp
 
 ROOT = Path(__file__).resolve().parents[1]
+ODE_RECIPES = ("spiral_ode",)  # reproduce.py's rows that this page section shows
 DECAYS = {"slow (c = 0.5)": 0.5, "medium (c = 1)": 1.0, "fast (c = 2)": 2.0}
 MATVECS = (12, 24, 48, 96, 192, 384)
 ESTIMATORS = {"Hutchinson": hutchinson, "Hutch++": hutchpp}
@@ -40,9 +42,9 @@ def measure(dim: int, trials: int, seed: int = 0) -> dict:
     for label, decay in DECAYS.items():
         a = test_matrix(dim, decay, seed)
         mat, like, trace = wl.tensor(a), wl.zeros(dim, dtype=wl.float64), float(np.trace(a))
-        gen = wl.Generator(seed)
+        gen, matvec = wl.Generator(seed), mat.__matmul__
         out[label] = {name: [float(np.median([
-            abs(float(est(lambda v: mat @ v, like, m, "rademacher", gen).item()) - trace) / trace
+            abs(float(est(matvec, like, m, "rademacher", gen).item()) - trace) / trace
             for _ in range(trials)])) for m in MATVECS] for name, est in ESTIMATORS.items()}
     return out
 
@@ -85,13 +87,28 @@ def picture(store: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def section(page_dir: Path) -> str:
-    """The page's trace-estimator section ('' until this script has run)."""
+def section(rows: list[dict], page_dir: Path) -> str:
+    """The page's differential-equation section ('' when none of it was run): the ODE recipes'
+    figures and pictures, and the trace-estimator table once this script has run."""
+    odes = [r for r in rows if r.get("ode")]
     kept = Path(page_dir) / "trace_estimators.json"
-    if not kept.exists():
+    if not odes and not kept.exists():
         return ""
-    store = json.loads(kept.read_text())
-    return (f"\n## Trace estimators: Hutchinson and Hutch++\n\nMeyer et al. (2021) claim that "
+    parts = ["\n## Differential equations\n"]
+    if odes:
+        parts.append("A neural ODE fitted to torchdiffeq's spiral: the final model integrates "
+                     "the whole trajectory from its first point, and the figure is its mean "
+                     "absolute error against the true one. "
+                     "[differential_equations.md](differential_equations.md) explains the "
+                     "solvers and the adjoint.\n")
+        parts.extend(recipe_blocks(odes))
+    if kept.exists():
+        parts.append(_trace_section(json.loads(kept.read_text())))
+    return "\n".join(parts)
+
+
+def _trace_section(store: dict) -> str:
+    return (f"\n### Trace estimators: Hutchinson and Hutch++\n\nMeyer et al. (2021) claim that "
             f"Hutch++ needs O(1/eps) matrix-vector products where Hutchinson needs O(1/eps^2) "
             f"for a relative error eps on matrices whose spectrum decays: errors falling as "
             f"1/m against 1/sqrt(m), slopes -1 and -0.5 on a log-log plot. Median relative "

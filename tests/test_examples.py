@@ -162,3 +162,24 @@ def test_a_description_splits_at_its_first_comma_outside_parentheses():
         "swiss roll (noise 0.25, x-z plane)", "RealNVP 8 x 64, Adam")
     assert split_description("MNIST-1D, CNN") == ("MNIST-1D", "CNN")
     assert split_description("a model alone") == ("a model alone", "a model alone")
+
+
+def test_trace_estimators_writes_its_table_and_the_page_section(tmp_path):
+    out = tmp_path / "docs" / "trace_estimators.json"
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "trace_estimators.py"),
+                           "--trials", "3", "--dim", "40", "--out", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    store = json.loads(out.read_text())
+    assert set(store["errors"]) == {"slow (c = 0.5)", "medium (c = 1)", "fast (c = 2)"}
+    fast = store["errors"]["fast (c = 2)"]
+    assert fast["Hutch++"][2] < fast["Hutchinson"][2]  # m = 48: a sketch beats plain probes
+    assert (tmp_path / "docs" / "pictures" / "trace_estimators.png").stat().st_size > 1000
+    sys.path.insert(0, str(ROOT / "examples"))
+    try:
+        import trace_estimators
+    finally:
+        sys.path.remove(str(ROOT / "examples"))
+    text = trace_estimators.section([], out.parent)
+    assert "### Trace estimators" in text and "| fast (c = 2) | Hutch++ |" in text
