@@ -162,7 +162,8 @@ def run(name: str, args) -> dict:
            "date": time.strftime("%Y-%m-%d"), "rl": rl_models.is_rl(recipe),
            "ode": name in trace_estimators.ODE_RECIPES,
            "generative": generative_models.is_generative(recipe) and not rl_models.is_rl(recipe)
-           and name not in trace_estimators.ODE_RECIPES}
+           and name not in trace_estimators.ODE_RECIPES
+           and not graph_models.is_graph(name)}  # GAT's assess scores its best weights
     for seed in range(args.seeds or SEEDS.get(name, 3)):
         overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
         if "classifier" in recipe.config:  # a generator scored by a trained classifier's eyes
