@@ -32,14 +32,14 @@ RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashi
            "eight_gaussians_wgan", "twenty_five_gaussians_wgan", "swiss_roll_wgan",
            "moons_diffusion", "fashion_diffusion", "cora_gcn", "cora_gat",
            "cartpole_ppo", "cartpole_reinforce", "cartpole_actor_critic", "spiral_ode",
-           "mnist1d_deq"]
+           "moons_cnf", "mnist1d_deq"]
 # MNIST-1D's table gives the mean of three runs, and its runs take a minute or so: three seeds,
 # as for the GPT (3 minutes a run). A Fashion-MNIST CNN run takes a quarter of an hour here, a
 # recurrent language model's or the RealNVP's ten minutes: one.
 SEEDS = {"fashion_mlp": 1, "fashion_cnn": 1, "shakespeare_char_gru": 1,
          "shakespeare_char_lstm": 1, "moons_realnvp": 1, "swiss_roll_realnvp": 1,
          "fashion_conv_vae": 1, "eight_gaussians_wgan": 1, "twenty_five_gaussians_wgan": 1,
-         "swiss_roll_wgan": 1, "fashion_diffusion": 1, "spiral_ode": 1,
+         "swiss_roll_wgan": 1, "fashion_diffusion": 1, "spiral_ode": 1, "moons_cnf": 1,
          "cora_gcn": 10, "cora_gat": 10}  # GAT's paper: mean ± std of 100 runs; ten here
 ROOT = Path(__file__).resolve().parents[1]
 # tiny Shakespeare where this workplace keeps a copy (its checksum is checked on load); elsewhere
@@ -113,6 +113,8 @@ def figure_of(recipe, results: dict) -> str:
         return "test_train_return"
     if "mae" in results["test"]:  # a fitted trajectory: its mean absolute error
         return "test_mae"
+    if "nll_exact" in results["test"]:  # a density by an ODE: its likelihood, exact divergence
+        return "test_nll_exact"
     return "test_accuracy" if "accuracy" in results["test"] else "test_loss"
 
 

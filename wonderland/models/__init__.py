@@ -2,8 +2,9 @@
 the char-rnn language model, GPT (a decoder-only Transformer language model), the variational
 autoencoders VAE and ConvVAE, the RealNVP normalising flow, score-based diffusion (the VP SDE,
 its samplers and ODE likelihoods) with a U-Net, the WGAN-GP generator and critic, neural ODEs,
-deep equilibrium models."""
+continuous normalising flows, deep equilibrium models."""
 from .char_rnn import CharRNN
+from .cnf import CNF, TimeMLP
 from .cnn import ConvNet1d, ConvNet2d
 from .deq import DEQ, ContractiveCell, DEQClassifier
 from .diffusion import (
@@ -29,4 +30,4 @@ __all__ = ["AffineCoupling", "CharRNN", "ConvNet1d", "ConvNet2d", "GPT", "GPTCon
            "GRUClassifier", "LogisticRegression", "MLP", "RealNVP", "UNet", "VAE", "ConvVAE",
            "WGANGP", "VPSDE", "ScoreDiffusion", "ScoreMLP", "annealed_langevin", "log_likelihood",
            "probability_flow", "reverse_sde", "CubicField", "NeuralODE", "ContractiveCell",
-           "DEQ", "DEQClassifier"]
+           "DEQ", "DEQClassifier", "CNF", "TimeMLP"]
