@@ -19,8 +19,10 @@ def torch_twin(model: DEQClassifier, x: np.ndarray, iterations: int = 400):
           for n, p in model.named_parameters() if n in names}
     assert set(ps) == set(names)
     inj = torch.tensor(x) @ ps["inject.weight"].T + ps["inject.bias"]
-    v = ps["deq.cell.weight"]
-    w = v / torch.clamp(v.norm() / model.deq.cell.contraction, min=1.0)
+    cell = model.deq.cell  # its power iteration's vectors, as the forward pass left them
+    u, v = (torch.tensor(b.numpy()) for b in (cell.u, cell.v))
+    sigma = u @ ps["deq.cell.weight"] @ v
+    w = ps["deq.cell.weight"] / torch.clamp(sigma / cell.contraction, min=1.0)
     z = torch.zeros_like(inj)
     for _ in range(iterations):
         z = torch.tanh(z @ w.T + inj)
@@ -48,9 +50,12 @@ def test_outputs_and_gradients_match_an_unrolled_torch_twin():
 
 def test_the_cell_contracts():
     wl.manual_seed(1)
-    cell = ContractiveCell(8, contraction=0.5).to(wl.float64)
+    cell = ContractiveCell(8, contraction=0.5, power_iterations=50).to(wl.float64)
     with wl.no_grad():
         cell.weight.mul_(10.0)
+    sigma = np.linalg.norm(cell.weight.detach().numpy(), 2)
+    cell.refresh()
+    assert abs(float(cell.sigma()) / sigma - 1) < 1e-6  # power iteration found the norm
     x = wl.randn(3, 8, dtype=wl.float64)
     a, b = wl.randn(3, 8, dtype=wl.float64), wl.randn(3, 8, dtype=wl.float64)
     ratio = (cell(a, x) - cell(b, x)).norm(dim=1) / (a - b).norm(dim=1)

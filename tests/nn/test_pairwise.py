@@ -71,3 +71,10 @@ def test_pairwise_errors_name_the_function():
     with pytest.raises(ValueError, match="pairwise_distance: p must be non-negative"):
         F.pairwise_distance(wl.zeros(2, 3), wl.zeros(2, 3), p=-1)
     assert repr(nn.CosineSimilarity()) == "CosineSimilarity()"
+
+
+@pytest.mark.parametrize("p,dim", [(2.0, 1), (1.0, 0), (3.0, -1)])
+def test_normalize_matches_torch(p, dim):
+    x = np.random.default_rng(5).normal(size=(4, 5))
+    x[1] = 0.0  # a zero row: stays zero (the norm clamped to eps)
+    check_function(F.normalize, TF.normalize, x, p=p, dim=dim)

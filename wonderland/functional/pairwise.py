@@ -1,7 +1,7 @@
 """Distances and similarities between paired rows, as torch.nn.functional has them:
 pairwise_distance (the p-norm of x1 - x2 + eps along the last dimension) and cosine_similarity
 (each input divided by its norm clamped to eps, PyTorch's clamp letting the gradient through
-as if unclamped)."""
+as if unclamped); and normalize, vectors divided by their p-norm along a dimension."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,14 @@ import numpy as np
 from .. import ops
 from ..core.tensor import Tensor
 
-__all__ = ["pairwise_distance", "cosine_similarity"]
+__all__ = ["pairwise_distance", "cosine_similarity", "normalize"]
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:  # noqa: A002
+    """input / max(|input|_p, eps) along dim (torch.nn.functional.normalize): unit vectors, a
+    zero vector staying zero."""
+    norm = input.norm(p, dim=dim, keepdim=True).clamp(min=eps)
+    return input / norm
 
 
 def _broadcast(name: str, x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
