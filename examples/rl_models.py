@@ -96,7 +96,9 @@ def _twin(t: dict) -> str:
         f"| {ours['wall_s']:.0f} s |",
         f"| PyTorch | {theirs['episodes']} | {theirs['last_mean']:.1f} ± "
         f"{theirs['last_std']:.1f} | {theirs['wall_s']:.0f} s |",
-        f"\nwonderland takes {t['ratio']:.2f} times PyTorch's time ({t['date']}).\n"])
+        f"\nwonderland takes {t['ratio']:.2f} times PyTorch's time ({t['date']}; where the "
+        f"time goes: docs/rl.md). The recipes' wall times above were taken with two or three "
+        f"other jobs on the machine's two cores and vary with its load.\n"])
 
 
 def section(rows: list[dict], twin_figures: dict | None = None) -> str:
