@@ -183,3 +183,12 @@ def test_trace_estimators_writes_its_table_and_the_page_section(tmp_path):
         sys.path.remove(str(ROOT / "examples"))
     text = trace_estimators.section([], out.parent)
     assert "### Trace estimators" in text and "| fast (c = 2) | Hutch++ |" in text
+
+
+def test_discretisations_draws_its_picture(tmp_path):
+    out = tmp_path / "discretisations.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "discretisations.py"),
+                           "--out", str(out)], capture_output=True, text=True, timeout=300,
+                          cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert out.stat().st_size > 10_000
