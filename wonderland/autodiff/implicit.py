@@ -1,6 +1,10 @@
-"""Implicit differentiation: solvers (fixed-point iteration, Newton's method) whose gradients
+"""Implicit differentiation: solvers (fixed-point iteration, Newton's method) whose derivatives
 come from the implicit function theorem at the solution, never from unrolling the solver.
-Both are custom_vjp functions: the solver runs off the tape, the rule solves an adjoint system."""
+Reverse mode is a custom_vjp (the solver runs off the tape, the rule solves an adjoint system);
+forward mode a custom_jvp whose rule solves the tangent system (I - df/dx) t = df/dp p_dot, or
+dg/dx t = -dg/dp p_dot. Higher orders: under create_graph the reverse rule runs on the tape, the
+solution recorded as this same implicit function of the params, so that it differentiates
+again."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -9,7 +13,7 @@ import numpy as np
 
 from ..core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..core.tensor import Tensor
-from .custom import custom_vjp
+from .custom import custom_jvp, custom_vjp
 
 
 def fixed_point(f: Callable, x0: Tensor, params, tol: float = 1e-10, max_iter: int = 1000):
@@ -20,10 +24,11 @@ def fixed_point(f: Callable, x0: Tensor, params, tol: float = 1e-10, max_iter: i
     vjps at x* (the implicit function theorem): backward costs do not depend on how long the forward
     iteration took. x0 gets no gradient. Stops when an update changes no entry by more than
     tol * (1 + max|x|) (tol no smaller than a few ulps of the dtype); raises RuntimeError after
-    max_iter iterations. Reverse mode, first order: create_graph=True through it raises, and so
-    does forward mode (it is a custom_vjp); the loop reads values, so it cannot run under vmap."""
+    max_iter iterations. Forward mode solves t = (df/dx) t + (df/dparams) p_dot by the same
+    iteration of jvps; create_graph=True runs the adjoint iteration on the tape (second and
+    higher derivatives); the loop reads values, so it cannot run under vmap."""
     kind, ps = _params(params)
-    return _fixed_point(f, tol, max_iter, kind, x0, *ps)
+    return _dispatch(_fixed_point, _fixed_point_jvp, f, tol, max_iter, kind, x0, ps)
 
 
 def root_find(g: Callable, x0: Tensor, params, tol: float = 1e-10, max_iter: int = 100):
@@ -31,10 +36,27 @@ def root_find(g: Callable, x0: Tensor, params, tol: float = 1e-10, max_iter: int
 
     Each Newton step builds the Jacobian dg/dx with one jvp per element of x (meant for small
     problems) and solves a linear system. The gradient with respect to params is implicit:
-    dx*/dparams = -(dg/dx)^{-1} dg/dparams, applied as one transposed solve and one vjp.
-    Stopping, params and limits as in fixed_point."""
+    dx*/dparams = -(dg/dx)^{-1} dg/dparams, applied as one transposed solve and one vjp (forward
+    mode: one solve of dg/dx t = -(dg/dparams) p_dot). Stopping, params, limits and higher
+    orders as in fixed_point."""
     kind, ps = _params(params)
-    return _root_find(g, tol, max_iter, kind, x0, *ps)
+    return _dispatch(_root_find, _root_find_jvp, g, tol, max_iter, kind, x0, ps)
+
+
+def _solution(fn, tol, max_iter, kind, x0, ps, root: bool) -> Tensor:
+    """x* recorded as the implicit function itself (inside the rules: derivatives of derivatives
+    reach the params through x* by the same rules)."""
+    if root:
+        return _dispatch(_root_find, _root_find_jvp, fn, tol, max_iter, kind, x0, ps)
+    return _dispatch(_fixed_point, _fixed_point_jvp, fn, tol, max_iter, kind, x0, ps)
+
+
+def _dispatch(reverse, forward, fn, tol, max_iter, kind, x0, ps):
+    """Forward mode (a tangent on x0 or the params) takes the custom_jvp, else the custom_vjp."""
+    from .custom_node import dual_level_of
+
+    rule = forward if dual_level_of((x0, *ps)) is not None else reverse
+    return rule(fn, tol, max_iter, kind, x0, *ps)
 
 
 def _params(params) -> tuple[type | None, tuple]:
@@ -54,10 +76,15 @@ def _pack(kind: type | None, ps):
 
 def _iterate(step: Callable, x0: Tensor, tol: float, max_iter: int, who: str) -> Tensor:
     """Apply step until an update is below tolerance (see fixed_point)."""
+    return _run(step, x0, tol, max_iter, who)[0]
+
+
+def _run(step: Callable, x0: Tensor, tol: float, max_iter: int, who: str) -> tuple[Tensor, int]:
+    """(_iterate's result, the number of steps it took)."""
     x = x0
     tol = max(tol, 8 * float(np.finfo(x0.dtype.np_dtype).eps))
     change = float("nan")
-    for _ in range(max_iter):
+    for steps in range(max_iter):
         new = step(x)
         if not isinstance(new, Tensor) or new.shape != x.shape:
             what = new.shape if isinstance(new, Tensor) else type(new).__name__
@@ -67,7 +94,7 @@ def _iterate(step: Callable, x0: Tensor, tol: float, max_iter: int, who: str) ->
         if not np.isfinite(change):
             raise RuntimeError(f"{who}: the iteration diverged (an update is {change})")
         if change <= tol * (1 + float(new.abs().max().item() if x.numel() else 0.0)):
-            return new
+            return new, steps + 1
         x = new
     raise RuntimeError(f"{who}: no convergence in {max_iter} iterations (last update "
                        f"{change:.3g}); raise max_iter or tol, or check that the map contracts")
@@ -102,6 +129,8 @@ def _fp_solve(f, tol, max_iter, kind, x0, *ps):
 
 
 def _fp_fwd(f, tol, max_iter, kind, x0, *ps):
+    if is_grad_enabled():  # rebuilt for create_graph: x* recorded as this implicit function
+        return _solution(f, tol, max_iter, kind, x0, ps, False), (None, ps)
     x = _fp_solve(f, tol, max_iter, kind, x0, *ps)
     return x, (x, ps)
 
@@ -109,7 +138,8 @@ def _fp_fwd(f, tol, max_iter, kind, x0, *ps):
 def _fp_bwd(f, tol, max_iter, kind, x0, res, g):
     from .reverse import grad
 
-    _first_order_only("fixed_point")
+    if is_grad_enabled():
+        return _fp_bwd_on_tape(f, tol, max_iter, kind, x0, res[1], g)
     x, ps = res
     y, xl, pl = _linearize(f, x, ps, kind)
 
@@ -123,9 +153,78 @@ def _fp_bwd(f, tol, max_iter, kind, x0, res, g):
     return _param_grads(y, pl, u)
 
 
+def _fp_bwd_on_tape(f, tol, max_iter, kind, x0, ps, g):
+    """The reverse rule for create_graph: x* recorded as fixed_point of the params, the adjoint
+    iteration u <- g + (df/dx)^T u and the final vjp all on the tape, so that the gradient
+    differentiates again (through u's iterations, converged, and x*'s implicit rule)."""
+    from .reverse import grad
+
+    x = _solution(f, tol, max_iter, kind, x0, ps, False)
+    aliases = _aliases(ps)
+    y = f(x, _pack(kind, aliases))
+
+    def adjoint_step(u):
+        (jt_u,) = grad(y, x, u, retain_graph=True, create_graph=True, allow_unused=True)
+        return g if jt_u is None else g + jt_u
+
+    u = _iterate(adjoint_step, g, tol, max_iter, "fixed_point (adjoint)") \
+        if y._requires_grad and x._requires_grad else g
+    return _partials(y, aliases, u)
+
+
+def _aliases(ps: tuple) -> tuple:
+    """Copies of the params on the tape: a gradient taken with respect to them is the partial
+    derivative at a fixed x*, while x* itself still depends on the params (its own rule)."""
+    return tuple(p.clone() if p._requires_grad else p for p in ps)
+
+
+def _partials(y: Tensor, aliases: tuple, cot: Tensor) -> tuple:
+    """(dy/dparams)^T cot at fixed x*, on the tape, None for params without gradient."""
+    from .reverse import grad
+
+    wanted = [a for a in aliases if a._requires_grad]
+    got = iter(grad(y, wanted, cot, retain_graph=True, create_graph=True, allow_unused=True)
+               if wanted and y._requires_grad else ())
+    return tuple(next(got) if a._requires_grad else None for a in aliases)
+
+
+def _tangent_of(fn: Callable, x: Tensor, kind, ps: tuple, dps: tuple) -> Tensor:
+    """(d fn / d params)(x, params) applied to the params' tangents, by one jvp."""
+    from .transforms import jvp
+
+    return jvp(lambda *q: fn(x, _pack(kind, q)), tuple(ps), tuple(dps))[1]
+
+
+def _fp_jvp_rule(f, tol, max_iter, kind, primals, tangents):
+    """x* and its tangent t = (df/dx) t + (df/dp) p_dot, iterated from (df/dp) p_dot."""
+    from .transforms import jvp
+
+    x0, ps = primals[0], primals[1:]
+    x = _solution(f, tol, max_iter, kind, x0, ps, False)
+    b = _tangent_of(f, x, kind, ps, tangents[1:])
+
+    def step(t: Tensor, rhs: Tensor = b) -> Tensor:
+        return rhs + jvp(lambda z: f(z, _pack(kind, ps)), (x,), (t,))[1]
+
+    if not any(t is not None and t._requires_grad for t in tangents[1:]):
+        return x, _iterate(step, b, tol, max_iter, "fixed_point (tangent)")
+    # Transposed for reverse mode (forward over reverse): the tangents are zero leaves, which
+    # would stop the loop at once; unroll as many steps as the series needs for a unit
+    # right-hand side, so that reverse mode through them sums the adjoint series to tolerance.
+    ones = b.detach() * 0 + 1
+    _, n = _run(lambda t: step(t, ones), ones, tol, max_iter, "fixed_point (tangent)")
+    t = b
+    for _ in range(n):
+        t = step(t)
+    return x, t
+
+
 _fixed_point = custom_vjp(_fp_solve, nondiff_argnums=(0, 1, 2, 3, 4))
 _fixed_point.defvjp(_fp_fwd, _fp_bwd)
 _fixed_point.__name__ = "fixed_point"
+_fixed_point_jvp = custom_jvp(_fp_solve, nondiff_argnums=(0, 1, 2, 3))
+_fixed_point_jvp.defjvp(_fp_jvp_rule)
+_fixed_point_jvp.__name__ = "fixed_point"
 
 
 # --- roots --------------------------------------------------------------------------------------
@@ -168,12 +267,15 @@ def _rf_solve(g, tol, max_iter, kind, x0, *ps):
 
 
 def _rf_fwd(g, tol, max_iter, kind, x0, *ps):
+    if is_grad_enabled():  # rebuilt for create_graph: x* recorded as this implicit function
+        return _solution(g, tol, max_iter, kind, x0, ps, True), (None, ps)
     x = _rf_solve(g, tol, max_iter, kind, x0, *ps)
     return x, (x, ps)
 
 
 def _rf_bwd(g, tol, max_iter, kind, x0, res, v):
-    _first_order_only("root_find")
+    if is_grad_enabled():
+        return _rf_bwd_on_tape(g, tol, max_iter, kind, x0, res[1], v)
     x, ps = res
     with no_grad():
         jac = _jacobian(lambda z: g(z, _pack(kind, ps)), x)
@@ -183,6 +285,38 @@ def _rf_bwd(g, tol, max_iter, kind, x0, res, v):
                  for c in _param_grads(y, pl, Tensor._make(w.reshape(x.shape), x.device)))
 
 
+def _rf_bwd_on_tape(g, tol, max_iter, kind, x0, ps, v):
+    """The reverse rule for create_graph: the Jacobian dg/dx by jacfwd and the transposed
+    solve by linalg.solve, both differentiable, at x* recorded as root_find of the params."""
+    x = _solution(g, tol, max_iter, kind, x0, ps, True)
+    w = _linear_solve(g, kind, ps, x, v, transpose=True)
+    aliases = _aliases(ps)
+    return tuple(None if c is None else -c
+                 for c in _partials(g(x, _pack(kind, aliases)), aliases, w))
+
+
+def _rf_jvp_rule(g, tol, max_iter, kind, primals, tangents):
+    """x* and its tangent t = -(dg/dx)^{-1} (dg/dp) p_dot, by a differentiable solve (so that
+    the rule also transposes, and differentiates again)."""
+    x0, ps = primals[0], primals[1:]
+    x = _solution(g, tol, max_iter, kind, x0, ps, True)
+    b = _tangent_of(g, x, kind, ps, tangents[1:])
+    return x, -_linear_solve(g, kind, ps, x, b, transpose=False)
+
+
+def _linear_solve(g, kind, ps, x: Tensor, rhs: Tensor, transpose: bool) -> Tensor:
+    """(dg/dx)^{-1} rhs (or its transpose's), dg/dx by jacfwd at x, all on the tape."""
+    from ..linalg import solve
+    from .jacobians import jacfwd
+
+    n = x.numel()
+    jac = jacfwd(lambda z: g(z, _pack(kind, ps)))(x).reshape(n, n)
+    return solve(jac.transpose(0, 1) if transpose else jac, rhs.reshape(n, 1)).reshape(x.shape)
+
+
 _root_find = custom_vjp(_rf_solve, nondiff_argnums=(0, 1, 2, 3, 4))
 _root_find.defvjp(_rf_fwd, _rf_bwd)
 _root_find.__name__ = "root_find"
+_root_find_jvp = custom_jvp(_rf_solve, nondiff_argnums=(0, 1, 2, 3))
+_root_find_jvp.defjvp(_rf_jvp_rule)
+_root_find_jvp.__name__ = "root_find"
