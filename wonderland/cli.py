@@ -199,7 +199,10 @@ def cmd_viz(ns, extra: list[str]) -> int:
     recipe = get(ns.recipe)
     cfg = recipe.configure(parse_overrides(recipe, extra))
     model, (train, _, _) = build(recipe, cfg)
-    x, _ = next(iter(DataLoader(train, batch_size=ns.batch)))
+    if hasattr(train, "example_batch"):  # a source that is not a dataset (RL rollouts)
+        x = train.example_batch(ns.batch)
+    else:
+        x, _ = next(iter(DataLoader(train, batch_size=ns.batch)))
     try:
         path = render(model_graph(model, x), ns.out or f"{Path(recipe.name).stem}-graph.svg")
     except RuntimeError as e:  # Graphviz missing, failing or too slow: its message says what to do

@@ -69,6 +69,15 @@ class RolloutSource:
     def __iter__(self) -> Iterator:
         return self.iter_from(0)
 
+    def example_batch(self, n: int) -> Tensor:
+        """n first observations (of environments seeded seed, seed + 1 ...): an input to show a
+        policy (`wonderland viz graph`), without starting the rollouts."""
+        env = VectorEnv(self.env_id, n, self.seed)
+        try:
+            return Tensor(env.obs.astype(np.float32))
+        finally:
+            env.close()
+
     def iter_from(self, iteration: int) -> Iterator:
         """The pending rollouts from `iteration` on, in fresh environments (seed, seed + 1 ...
         for a new run; shifted by the iteration when resuming, so no episode repeats)."""
