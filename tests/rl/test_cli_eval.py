@@ -35,3 +35,15 @@ def test_episodes_refused_for_a_supervised_run(mnist1d_root, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["eval", str(run), "--episodes", "3"]) == 2
     assert "--episodes scores a reinforcement-learning run" in capsys.readouterr().err
+
+
+def test_tuning_an_rl_recipe_is_refused_clearly():
+    import pytest
+
+    from wonderland.recipes import get
+    from wonderland.train.run import trainer_for
+
+    recipe = get("cartpole_ppo")
+    with pytest.raises(ValueError, match="trains on a stream"):
+        trainer_for(recipe, recipe.configure({"num_steps": 16}), None, progress=False,
+                    use_test=False)

@@ -63,6 +63,10 @@ def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
     model, datasets = build(recipe, cfg)
     train, val, test = datasets
     if val is None and not use_test:  # tuning: hold out a tenth of train, never look at test
+        if not hasattr(train, "__len__"):
+            raise ValueError(f"recipe '{recipe.name}' trains on a stream (such as an RL "
+                             f"policy's rollouts), not a dataset: there is no tenth of it to "
+                             f"hold out for tuning")
         n_val = max(1, len(train) // 10)
         train, val = random_split(train, [len(train) - n_val, n_val],
                                   generator=Generator(cfg["seed"]))
