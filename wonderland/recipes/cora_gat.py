@@ -7,8 +7,8 @@ kept as accuracy_final)."""
 from __future__ import annotations
 
 from ..models.gnn import GAT
-from ..optim import Adam
 from ..train.recipe import Recipe
+from ._common import adam
 from ._graph import (
     FULL_BATCH,
     METRICS,
@@ -34,7 +34,7 @@ recipe = Recipe(
             "hidden": 8, "heads": 8, "out_heads": 1, "dropout": 0.6, "negative_slope": 0.2},
     data=planetoid_splits,
     model=_model,
-    optimizer=lambda cfg, params: Adam(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"]),
+    optimizer=adam,
     loss=node_loss,
     metrics=METRICS,
     assess=best_val_accuracy,

@@ -5,9 +5,15 @@ final weights are scored. No published figure: GIN was made for graph classifica
 from __future__ import annotations
 
 from ..models.gnn import GIN
-from ..optim import Adam
 from ..train.recipe import Recipe
-from ._graph import FULL_BATCH, METRICS, node_loss, num_features_and_classes, planetoid_splits
+from ._common import adam
+from ._graph import (
+    FULL_BATCH,
+    METRICS,
+    node_loss,
+    num_features_and_classes,
+    planetoid_splits,
+)
 
 
 def _model(cfg: dict) -> GIN:
@@ -23,7 +29,7 @@ recipe = Recipe(
             "layers": 2, "dropout": 0.5, "train_eps": False},
     data=planetoid_splits,
     model=_model,
-    optimizer=lambda cfg, params: Adam(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"]),
+    optimizer=adam,
     loss=node_loss,
     metrics=METRICS,
 )

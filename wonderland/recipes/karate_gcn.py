@@ -12,8 +12,8 @@ import numpy as np
 from ..core.tensor import Tensor
 from ..data.datasets import KarateClub
 from ..models.gnn import GCN
-from ..optim import Adam
 from ..train.recipe import Recipe
+from ._common import adam
 from ._graph import FULL_BATCH, METRICS, node_accuracy, node_loss, splits
 
 
@@ -68,7 +68,7 @@ recipe = Recipe(
             "dropout": 0.5},
     data=_splits,
     model=lambda cfg: GCN(34, cfg["hidden"], 2, 2, cfg["dropout"]),
-    optimizer=lambda cfg, params: Adam(params, lr=cfg["lr"], weight_decay=cfg["weight_decay"]),
+    optimizer=adam,
     loss=node_loss,
     metrics=METRICS,
     assess=assess,
