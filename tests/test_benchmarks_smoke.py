@@ -35,6 +35,16 @@ def test_jacobian_modes_benchmark_smoke():
     assert "| 1000 | 1 |" in proc.stdout and "| rev |" in proc.stdout and "| fwd |" in proc.stdout
 
 
+def test_matmul_benchmark_smoke():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "matmul.py"), "--threads",
+                           "1", "--sizes", "64", "--repeats", "1", "--crossover", "16",
+                           "--error-size", "64"], capture_output=True, text=True, timeout=600,
+                          cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "GFLOP/s" in proc.stdout and "| 64 |" in proc.stdout
+    assert "| Strassen, crossover 16 | 2 |" in proc.stdout
+
+
 def test_shakespeare_gpt_benchmark_smoke(tmp_path, text_root):
     out = tmp_path / "figures.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "shakespeare_gpt.py"),
