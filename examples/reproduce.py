@@ -174,8 +174,9 @@ def split_description(description: str) -> tuple[str, str]:
     return description, description
 
 
-def run(name: str, args) -> dict:
-    """Train one recipe over its seeds; its row of the table."""
+def run(name: str, args, before: dict | None = None) -> dict:
+    """Train one recipe over its seeds; its row of the table. With --from-seed K the seeds below
+    K are taken from `before` (the stored row) instead of their run directories."""
     recipe = get(name)
     dataset, model = split_description(recipe.description)
     row = {"recipe": name, "dataset": dataset, "model": model or recipe.description,
@@ -185,7 +186,17 @@ def run(name: str, args) -> dict:
            "generative": generative_models.is_generative(recipe) and not rl_models.is_rl(recipe)
            and name not in trace_estimators.ODE_RECIPES
            and not graph_models.is_graph(name)}  # GAT's assess scores its best weights
-    for seed in range(args.seeds or SEEDS.get(name, 3)):
+    first = args.from_seed
+    if first:
+        if not before or [s for s in before["seeds"] if s < first] != list(range(first)):
+            raise SystemExit(f"reproduce.py: --from-seed {first} needs {name}'s stored row to "
+                             f"hold seeds 0 to {first - 1}")
+        kept = before["seeds"].index(first - 1) + 1
+        row.update({k: v for k, v in before.items() if k not in row})  # its pictures, extras
+        row.update(figure=before["figure"], steps=before["steps"], seeds=before["seeds"][:kept],
+                   values=before["values"][:kept], walls=before["walls"][:kept],
+                   tests=before.get("tests", [])[:kept])
+    for seed in range(first, args.seeds or SEEDS.get(name, 3)):
         overrides = {"seed": seed, **({"steps": args.steps} if args.steps else {})}
         if "classifier" in recipe.config:  # a generator scored by a trained classifier's eyes
             overrides["classifier"] = args.classifier or str(Path(args.runs) / "fashion_cnn"
@@ -223,6 +234,9 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("recipes", nargs="*", default=RECIPES)
     p.add_argument("--steps", type=int, help="override every recipe's step count (a smoke run)")
+    p.add_argument("--from-seed", type=int, default=0,
+                   help="add seeds from this one on to the stored rows, keeping their earlier "
+                        "seeds' figures (whose run directories may be gone)")
     p.add_argument("--seeds", type=int, help="runs per recipe, seeds 0, 1, ... (default: 3, "
                    "1 for Fashion-MNIST and the recurrent language models)")
     p.add_argument("--runs", default="runs/reproduce", help="where the run directories go")
@@ -239,7 +253,8 @@ def main() -> None:
         return json.loads(store_path.read_text()) if store_path.exists() else {"rows": {}}
 
     for name in args.recipes:
-        row, before = run(name, args), stored()
+        row = run(name, args, stored()["rows"].get(name))
+        before = stored()
         twin = {}  # the run beside a PyTorch twin, where the recipe has one and it is due
         if name == language_models.PREFIX + "gpt" and (row["trained"] or "twin" not in before):
             twin = {"twin": language_models.twin(ROOT, args.steps)}

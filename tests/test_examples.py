@@ -85,6 +85,32 @@ def test_reproduce_keeps_the_rows_it_did_not_run(tmp_path):
     assert set(stored) == {"mnist1d_logreg", "fashion_cnn"}
 
 
+def test_reproduce_adds_seeds_to_a_stored_row(tmp_path):
+    # seed 0's figure is kept from the store (its run directory is gone); only seed 1 trains
+    out = tmp_path / "results.md"
+    earlier = {"recipe": "mnist1d_logreg", "dataset": "MNIST-1D", "model": "logistic",
+               "published": {"test_accuracy": 0.32}, "seeds": [0], "values": [0.3], "walls": [9.0],
+               "date": "2026-11-22", "figure": "test_accuracy", "steps": 2,
+               "tests": [{"accuracy": 0.3}]}
+    (tmp_path / "results.json").write_text(json.dumps({"rows": {"mnist1d_logreg": earlier}}))
+
+    def reproduce(*extra):
+        return subprocess.run([sys.executable, str(ROOT / "examples" / "reproduce.py"),
+                               "mnist1d_logreg", "--steps", "2", "--seeds", "2", "--no-progress",
+                               "--runs", str(tmp_path / "runs"), "--out", str(out), *extra],
+                              capture_output=True, text=True, timeout=300, cwd=ROOT,
+                              env={**os.environ, "MPLBACKEND": "Agg"})
+
+    proc = reproduce("--from-seed", "1")
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads((tmp_path / "results.json").read_text())["rows"]["mnist1d_logreg"]
+    assert row["seeds"] == [0, 1] and row["values"][0] == 0.3 and row["walls"][0] == 9.0
+    assert not (tmp_path / "runs" / "mnist1d_logreg" / "seed0").exists()
+    assert (tmp_path / "runs" / "mnist1d_logreg" / "seed1" / "results.json").exists()
+    refused = reproduce("--from-seed", "3")
+    assert refused.returncode != 0 and "needs mnist1d_logreg's stored row" in refused.stderr
+
+
 def test_the_language_model_section_shows_the_comparison_twin_and_samples():
     sys.path.insert(0, str(ROOT / "examples"))
     import language_models
