@@ -1,6 +1,7 @@
 """Shared test setup: a second NumPy-backed device type ('fakedev') so that device rules
 (no silent transfers, clear errors on mixing) are testable on a machine without a GPU; and small
-data folders for the recipes (MNIST-1D generated once per session, a fake Fashion-MNIST)."""
+data folders for the recipes (MNIST-1D generated once per session, a fake Fashion-MNIST, a fake
+CIFAR-10)."""
 import gzip
 
 import numpy as np
@@ -64,8 +65,23 @@ def planetoid_root(tmp_path_factory):
     return str(root)
 
 
+@pytest.fixture(scope="session")
+def cifar10_root(tmp_path_factory):
+    """Fake CIFAR-10 binary batches in the real names: 4 random images in each of the five
+    train files, 6 in the test file."""
+    root = tmp_path_factory.mktemp("cifar10")
+    folder = root / "cifar-10-batches-bin"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name, n in [*((f"data_batch_{i}.bin", 4) for i in range(1, 6)), ("test_batch.bin", 6)]:
+        records = rng.integers(0, 256, (n, 3073), dtype=np.uint8)
+        records[:, 0] = rng.integers(0, 10, n)  # the label byte
+        (folder / name).write_bytes(records.tobytes())
+    return str(root)
+
+
 @pytest.fixture
-def recipe_data_args(mnist1d_root, fashion_root, text_root, planetoid_root):
+def recipe_data_args(mnist1d_root, fashion_root, text_root, planetoid_root, cifar10_root):
     """name -> the command-line settings that point a shipped recipe at the tests' data."""
     def args(name: str) -> list[str]:
         if name.startswith("fashion"):
@@ -90,6 +106,8 @@ def recipe_data_args(mnist1d_root, fashion_root, text_root, planetoid_root):
                     "--hidden", "16"]
         if name.endswith("_realnvp"):
             return ["--points", "300", "--test_points", "100"]
+        if name.startswith("cifar10"):
+            return ["--data_root", cifar10_root, "--download", "false"]
         if name.startswith("cora"):
             return ["--data_root", planetoid_root, "--download", "false"]
         if name.startswith("cartpole"):  # short rollouts, a short evaluation

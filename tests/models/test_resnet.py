@@ -229,3 +229,36 @@ def test_bad_inputs_raise():
         models.resnet20(shortcut="C")
     with pytest.raises(ValueError, match="four positive block counts"):
         resnet.ResNet(resnet.BasicBlock, [2, 2, 2])
+
+
+def test_cifar10_recipe_follows_the_paper(cifar10_root):
+    from wonderland.recipes import get
+    from wonderland.train.run import build
+
+    recipe = get("cifar10_resnet20")
+    assert recipe.published == {"test_accuracy": 0.9125,
+                                "source": "He et al. 2016, Table 6 (ResNet-20)"}
+    cfg = recipe.configure({"data_root": cifar10_root, "download": False, "val_size": 5,
+                            "milestones": [2, 4]})
+    assert (cfg["steps"], cfg["batch_size"], cfg["lr"], cfg["momentum"], cfg["weight_decay"]) \
+        == (64_000, 128, 0.1, 0.9, 1e-4)
+    assert recipe.defaults()["milestones"] == [32_000, 48_000]
+    model, (train, val, test) = build(recipe, cfg)
+    assert model.num_parameters() == 269_722 and model.shortcut == "A"
+    assert (len(train), len(val), len(test)) == (15, 5, 6)
+    opt = recipe.optimizer(cfg, model.parameters())
+    sched = recipe.scheduler(cfg, opt)
+    lrs = []
+    for _ in range(5):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step(), sched.step()
+    np.testing.assert_allclose(lrs, [0.1, 0.1, 0.01, 0.01, 0.001])
+    # validation images are only normalised; training images are cropped and flipped at random
+    from wonderland.data.datasets import CIFAR10
+
+    raw, _ = CIFAR10(cifar10_root, train=True, download=False)[val.indices[0]]
+    mean, std = np.array([0.4914, 0.4822, 0.4465]), np.array([0.2470, 0.2435, 0.2616])
+    want = (raw.transpose(2, 0, 1) / 255.0 - mean[:, None, None]) / std[:, None, None]
+    np.testing.assert_allclose(val[0][0].numpy(), want, rtol=1e-5, atol=1e-5)
+    draws = {train[0][0].numpy().tobytes() for _ in range(8)}
+    assert len(draws) > 1 and train[0][0].shape == (3, 32, 32)
