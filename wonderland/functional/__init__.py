@@ -14,6 +14,7 @@ from . import pairwise as _pairwise
 from . import pool as _pool
 from . import recurrent as _recurrent
 from . import shuffle as _shuffle
+from . import winograd as _winograd
 from .activations import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -28,9 +29,10 @@ from .pairwise import *  # noqa: F403
 from .pool import *  # noqa: F403
 from .recurrent import *  # noqa: F403
 from .shuffle import *  # noqa: F403
+from .winograd import *  # noqa: F403
 
 # the union of the families' lists
 __all__ = [name for family in (_activations, _attention, _conv, _distances, _embedding_bag,
                                _fold, _graph, _linear, _losses, _norms, _pairwise, _pool,
-                               _recurrent, _shuffle)
+                               _recurrent, _shuffle, _winograd)
            for name in family.__all__]
