@@ -40,25 +40,25 @@ def best_of(fn, x, y, repeats: int) -> float:
 
 
 def speeds(sizes, repeats: int, crossover: int) -> list[dict]:
+    """GFLOP/s of each product at each size. PyTorch is timed first, for all sizes: OpenBLAS's
+    threads keep spinning for a while after a NumPy product and would steal its cores."""
     import torch
 
     import wonderland as wl
 
-    rows = []
-    rng = np.random.default_rng(0)
-    for n in sizes:
-        a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
-        wa, wb, ta, tb = wl.tensor(a), wl.tensor(b), torch.from_numpy(a), torch.from_numpy(b)
-        flops = 2 * n ** 3 / 1e9
-        def strassen(x, y):
-            return wl.linalg.strassen_matmul(x, y, crossover)
+    def strassen(x, y):
+        return wl.linalg.strassen_matmul(x, y, crossover)
 
-        rows.append({"n": n,
-                     "numpy": flops / best_of(np.matmul, a, b, repeats),
-                     "wonderland": flops / best_of(wl.matmul, wa, wb, repeats),
-                     "torch": flops / best_of(torch.matmul, ta, tb, repeats),
-                     "strassen": flops / best_of(strassen, wa, wb, repeats)})
-    return rows
+    rng = np.random.default_rng(0)
+    pairs = {n: tuple(rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+             for n in sizes}
+    rows = {n: {"n": n} for n in sizes}
+    for name, fn, wrap in (("torch", torch.matmul, torch.from_numpy),
+                           ("numpy", np.matmul, lambda a: a),
+                           ("wonderland", wl.matmul, wl.tensor), ("strassen", strassen, wl.tensor)):
+        for n, (a, b) in pairs.items():
+            rows[n][name] = 2 * n ** 3 / 1e9 / best_of(fn, wrap(a), wrap(b), repeats)
+    return list(rows.values())
 
 
 def errors(n: int, crossovers) -> list[dict]:
