@@ -47,6 +47,16 @@ def torch_ppo(t, b, clip, vf, ent, clip_vloss, norm_adv):
 
 
 @pytest.mark.parametrize("clip_vloss,norm_adv", [(True, True), (False, False)])
+
+def assert_same(loss, want, model, twin_model) -> None:
+    """The loss and every parameter's gradient equal PyTorch's."""
+    np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-5)
+    grads = dict(twin_model.named_parameters())
+    for name, p in model.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), grads[name].grad.numpy(), rtol=1e-4,
+                                   atol=1e-6, err_msg=name)
+
+
 def test_ppo_loss_and_gradients_match_pytorch(clip_vloss, norm_adv):
     wl.manual_seed(0)
     model = ActorCritic(4, 3, hidden=8)
@@ -62,11 +72,7 @@ def test_ppo_loss_and_gradients_match_pytorch(clip_vloss, norm_adv):
                      norm_adv)
     want.backward()
     assert 0 < figures["clipfrac"] < 1  # both branches of the clip are taken
-    np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-5)
-    grads = dict(t.named_parameters())
-    for name, p in model.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), grads[name].grad.numpy(), rtol=1e-4,
-                                   atol=1e-6, err_msg=name)
+    assert_same(loss, want, model, t)
 
 
 def test_policy_gradient_loss_matches_pytorch():
@@ -83,11 +89,7 @@ def test_policy_gradient_loss_matches_pytorch():
     want = (-(dist.log_prob(tb["actions"]) * tb["advantages"]).mean()
             - 0.01 * dist.entropy().mean() + 0.5 * 0.5 * ((v - tb["returns"]) ** 2).mean())
     want.backward()
-    np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-5)
-    grads = dict(t.named_parameters())
-    for name, p in model.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), grads[name].grad.numpy(), rtol=1e-4,
-                                   atol=1e-6, err_msg=name)
+    assert_same(loss, want, model, t)
 
 
 def test_the_policy_is_a_categorical_with_torchs_log_prob_and_entropy():
