@@ -46,8 +46,6 @@ def torch_ppo(t, b, clip, vf, ent, clip_vloss, norm_adv):
     return pg - ent * dist.entropy().mean() + vf * vl
 
 
-@pytest.mark.parametrize("clip_vloss,norm_adv", [(True, True), (False, False)])
-
 def assert_same(loss, want, model, twin_model) -> None:
     """The loss and every parameter's gradient equal PyTorch's."""
     np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-5)
@@ -57,6 +55,7 @@ def assert_same(loss, want, model, twin_model) -> None:
                                    atol=1e-6, err_msg=name)
 
 
+@pytest.mark.parametrize("clip_vloss,norm_adv", [(True, True), (False, False)])
 def test_ppo_loss_and_gradients_match_pytorch(clip_vloss, norm_adv):
     wl.manual_seed(0)
     model = ActorCritic(4, 3, hidden=8)
