@@ -58,12 +58,22 @@ def conv2d_winograd(input: Tensor, weight: Tensor, bias: Tensor | None = None,  
     bt, g, at = (tensor(np.array(m, dtype=np.float64), dtype=input.dtype, device=input.device)
                  for m in TRANSFORMS[tile])
     d = x.unfold(2, size, tile).unfold(3, size, tile)  # (N, C, rows, cols, size, size)
-    v = bt @ d @ bt.transpose(0, 1)
-    u = g @ weight @ g.transpose(0, 1)  # (K, C, size, size)
+    v = _sandwich(bt, d)  # B^T d B
+    u = _sandwich(g, weight)  # G g G^T: (K, C, size, size)
     # one (K x C) @ (C x tiles) product per position of the transformed tile
     v = v.permute(4, 5, 1, 0, 2, 3).reshape(size * size, c, n * rows * cols)
     m = u.permute(2, 3, 0, 1).reshape(size * size, k, c) @ v
     m = m.reshape(size, size, k, n, rows, cols).permute(3, 2, 4, 5, 0, 1)
-    y = at @ m @ at.transpose(0, 1)  # (N, K, rows, cols, tile, tile)
+    y = _sandwich(at, m)  # A^T m A: (N, K, rows, cols, tile, tile)
     y = y.permute(0, 1, 2, 4, 3, 5).reshape(n, k, rows * tile, cols * tile)[..., :out_h, :out_w]
     return y if bias is None else y + bias.reshape(1, k, 1, 1)
+
+
+def _sandwich(left: Tensor, x: Tensor) -> Tensor:
+    """left @ x @ left^T over the last two axes of x, as two flat products (one BLAS call each,
+    rather than one small product per tile)."""
+    r, c = left.shape
+    lead = x.shape[:-2]
+    y = x.reshape(-1, c) @ left.transpose(0, 1)  # x left^T: rows of x times left's rows
+    y = y.reshape(*lead, c, r).transpose(-1, -2).reshape(-1, c) @ left.transpose(0, 1)
+    return y.reshape(*lead, r, r).transpose(-1, -2)
