@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from ..autodiff.trace import divergence, draw_probes
+from ..autodiff.trace import divergence as field_divergence
+from ..autodiff.trace import draw_probes
 from ..core.grad_mode import no_grad
 from ..core.random import Generator
 from ..core.tensor import Tensor
@@ -72,9 +73,9 @@ class CNF(Module):
         if how == "hutchinson":
             probes = draw_probes(tuple(x.shape), 1, "rademacher", x.dtype, x.device, generator)
 
-        def dynamics(t: Tensor, state: tuple) -> tuple:
-            v, div = divergence_of(self.field, t, state[0], how, probes)
-            return v, div
+        def dynamics(t: Tensor, state: tuple) -> tuple:  # (f(t, z), tr df/dz), differentiable
+            return field_divergence(lambda y: self.field(t, y), state[0], how, batched=True,
+                                    probes=probes, create_graph=True)
 
         times = tensor([0.0, 1.0], dtype=x.dtype, device=x.device)
         zs, traces = self._solve(dynamics, (x, zeros(x.shape[0], dtype=x.dtype,
@@ -93,8 +94,3 @@ class CNF(Module):
             xs = self._solve(lambda t, y: self.field(t, y), z, tensor([1.0, 0.0]))
         return xs[-1]
 
-
-def divergence_of(field: Module, t: Tensor, z: Tensor, how: str, probes: Tensor | None):
-    """(f(t, z), tr df/dz per point), the trace kept differentiable."""
-    return divergence(lambda y: field(t, y), z, how, batched=True, probes=probes,
-                      create_graph=True)
