@@ -11,6 +11,25 @@ import numpy as np
 PREFIXES = ("cora_", "karate_")
 
 
+def check_cora(root: Path) -> None:
+    """Cora where the reproduction reads it: every file's SHA-256 against the loader's table,
+    and the public split's sizes (2,708 nodes, 1,433 features, 7 classes, PyTorch Geometric's
+    10,556 directed edges, 140 / 500 / 1,000 nodes, 20 labelled a class). Raises ValueError."""
+    from wonderland.data.datasets import Planetoid, planetoid, sha256_file
+
+    for part, digest in planetoid.SHA256["cora"].items():
+        if sha256_file(Path(root) / f"ind.cora.{part}") != digest:
+            raise ValueError(f"check_cora: {root}/ind.cora.{part} does not have Cora's SHA-256")
+    g = Planetoid(root, download=False)
+    found = ((g.num_nodes, g.num_features, g.num_classes), tuple(g.edge_index.shape),
+             (len(g.train_index), len(g.val_index), len(g.test_index)),
+             np.bincount(g.y[g.train_index]).tolist())
+    want = ((2708, 1433, 7), (2, 10556), (140, 500, 1000), [20] * 7)
+    if found != want or not np.allclose(g.x.sum(1), 1.0, rtol=1e-5):
+        raise ValueError(f"check_cora: {root} holds {found}, not Cora's {want} with "
+                         f"row-normalised features")
+
+
 def is_graph(name: str) -> bool:
     return name.startswith(PREFIXES)
 

@@ -206,6 +206,7 @@ def run(name: str, args, before: dict | None = None) -> dict:
         if name.startswith(language_models.PREFIX) and SHARED_TEXT.is_dir():
             overrides["data_root"] = str(SHARED_TEXT)
         if name.startswith("cora_") and SHARED_PLANETOID.is_dir():
+            graph_models.check_cora(SHARED_PLANETOID)  # the checksums and the public split
             overrides["data_root"] = str(SHARED_PLANETOID)
         run_dir = Path(args.runs) / name / f"seed{seed}"
         # resume: an interrupted reproduction continues, a finished one is re-evaluated

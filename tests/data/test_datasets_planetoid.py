@@ -1,7 +1,7 @@
 """Planetoid read by the restricted unpickler from small files made here in the real format,
 against the standard loader (Kipf & Welling's utils.load_data) written with SciPy and networkx;
-malicious pickles refused by name; the checksummed download; the karate club; and Cora itself
-where this workplace keeps it (checksums, sizes and the split)."""
+malicious pickles refused by name; the checksummed download; the karate club; and the check that
+the reproduction runs on the real Cora files (checksums, sizes and the split)."""
 import os
 import pickle
 from pathlib import Path
@@ -15,8 +15,6 @@ from wonderland.data.datasets import KarateClub, Planetoid, planetoid, sha256_fi
 from wonderland.data.datasets._safe_pickle import UnsafePickleError, safe_load
 
 from .planetoid_files import N_TRAIN, N_VAL, write_planetoid
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "planetoid"
 
 
 def kipf_load(root, name="cora"):
@@ -120,16 +118,23 @@ def test_download_checks_the_sha256(tmp_path, monkeypatch):
     assert g.num_nodes == len(parts["allx"].toarray()) + len(parts["tx"].toarray())
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="Cora ships only beside this workplace")
-def test_cora_where_it_is_kept():
-    for part, digest in planetoid.SHA256["cora"].items():
-        assert sha256_file(SHARED / f"ind.cora.{part}") == digest
-    g = Planetoid(SHARED, download=False)
-    assert (g.num_nodes, g.num_features, g.num_classes) == (2708, 1433, 7)
-    assert g.edge_index.shape == (2, 10556)  # PyTorch Geometric's count
-    assert (len(g.train_index), len(g.val_index), len(g.test_index)) == (140, 500, 1000)
-    np.testing.assert_allclose(g.x.sum(1), 1.0, rtol=1e-5)
-    assert np.bincount(g.y[g.train_index]).tolist() == [20] * 7  # 20 labelled nodes a class
+def test_the_reproductions_cora_check_refuses_files_that_are_not_cora(tmp_path):
+    # examples/graph_models.check_cora runs on the real files before every Cora reproduction
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+    try:
+        import graph_models
+    finally:
+        sys.path.pop(0)
+    write_planetoid(tmp_path)
+    with pytest.raises(ValueError, match="does not have Cora's SHA-256"):
+        graph_models.check_cora(tmp_path)
+    sums = {part: sha256_file(tmp_path / f"ind.cora.{part}") for part in planetoid.SHA256["cora"]}
+    with pytest.MonkeyPatch.context() as mp:  # the checksums pass: the sizes give it away
+        mp.setitem(planetoid.SHA256, "cora", sums)
+        with pytest.raises(ValueError, match="not Cora's"):
+            graph_models.check_cora(tmp_path)
 
 
 def test_karate_club_from_networkx():
