@@ -131,10 +131,17 @@ def _rows_inputs(rng, shape, special: bool):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
-@pytest.mark.parametrize("shape,axes", [((64, 32, 128), (2,)), ((16, 8, 24, 24), (2, 3)),
-                                        ((8, 4, 2048), (1, 2))])
-def test_standardize_kernels_are_as_accurate_as_the_numpy_forwards(shape, axes, dtype):
+@pytest.mark.parametrize("shape,axes,layout", [
+    ((64, 32, 128), (2,), "C"), ((16, 8, 24, 24), (2, 3), "C"), ((8, 4, 2048), (1, 2), "C"),
+    ((64, 32, 128), (2,), "strided"),  # copied into rows first
+    # batch norm: channels over the batch, in a convolution's (C, N, H, W) memory and in NCHW's
+    ((128, 8, 20, 20), (0, 2, 3), "channels first"), ((128, 8, 20, 20), (0, 2, 3), "C")])
+def test_standardize_kernels_are_as_accurate_as_the_numpy_forwards(shape, axes, layout, dtype):
     x, g = (a.astype(dtype) for a in _rows_inputs(np.random.default_rng(2), shape, False))
+    if layout == "channels first":
+        x, g = (np.ascontiguousarray(a.swapaxes(0, 1)).swapaxes(0, 1) for a in (x, g))
+    elif layout == "strided":
+        x, g = (np.repeat(a, 2, axis=-1)[..., ::2] for a in (x, g))
     prim, grad = Standardize(axes, 1e-5), StandardizeGrad(axes, 1e-5)
     x64, g64 = x.astype(np.float64), g.astype(np.float64)
     y, y64 = prim.forward(np, x), prim.forward(np, x64)
@@ -164,8 +171,8 @@ def test_softmax_kernels_are_as_accurate_as_the_numpy_forwards(shape, causal, sp
 
 def test_row_kernels_decline_what_they_do_not_cover():
     x = np.ones((64, 32, 64), np.float32)
-    assert row_kernels.standardize(Standardize((0, 2), 1e-5), x) is NotImplemented  # batch norm
-    assert row_kernels.standardize(Standardize((2,), 1e-5), x[:, :, :32]) is NotImplemented
+    assert row_kernels.standardize(Standardize((1,), 1e-5), x) is NotImplemented  # a middle axis
+    assert row_kernels.standardize(Standardize((0, 2), 1e-5), x[:, :0]) is NotImplemented
     assert row_kernels.standardize(Standardize((2,), 1e-5), x[:1, :8]) is NotImplemented  # small
     mask = np.ones((64, 32, 64), bool)
     assert row_kernels.masked_softmax(MaskedSoftmax(1.0), x, mask) is NotImplemented
@@ -345,3 +352,24 @@ def test_float16_norm_gelu_and_softmax_run_the_kernels_and_keep_torchs_values(mo
         scale = np.abs(b.grad.numpy()).max()
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-2, atol=2e-3 * scale)
     assert all(taken.values()), taken
+
+
+def test_batch_norm_after_a_convolution_runs_the_row_kernels_and_keeps_torchs_values(monkeypatch):
+    """The convolution's output is laid out channels first, so each channel is one row."""
+    import torch  # a test dependency: never skipped
+    taken = _taken(monkeypatch, Standardize, StandardizeGrad)
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((32, 3, 12, 12)).astype(np.float32)
+    w = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)
+    ours = [wl.tensor(a, requires_grad=True) for a in (x, w)]
+    y = wl.nn.functional.batch_norm(wl.nn.functional.conv2d(*ours, padding=1), None, None,
+                                    training=True)
+    (y * y.detach().square()).sum().backward()
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    want = torch.nn.functional.batch_norm(torch.nn.functional.conv2d(*theirs, padding=1), None,
+                                          None, training=True)
+    (want * want.detach().square()).sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), want.detach().numpy(), atol=2e-5)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-4, atol=1e-3)
+    assert taken == {Standardize: 1, StandardizeGrad: 1}

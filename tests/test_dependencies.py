@@ -1,5 +1,6 @@
 """The core works with only what pyproject.toml declares (NumPy; safetensors, as wl.save / wl.load
-are core API; ml_dtypes for wl.bfloat16), and importing it does not pull in PyTorch or other heavy
+are core API; ml_dtypes for wl.bfloat16; threadpoolctl, which the CPU kernels' threads hold the
+BLAS to one thread with), and importing it does not pull in PyTorch or other heavy
 optional packages."""
 import ast
 import re

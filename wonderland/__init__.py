@@ -21,6 +21,7 @@ from . import (
     utils,
 )
 from .amp import autocast
+from .backend.threads import get_num_threads, set_num_threads
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
 from .core.device import Device, as_device
 from .core.dtype import (
@@ -71,6 +72,7 @@ __all__ = [
     "autograd", "backend", "data", "func", "nn", "ops", "optim", "serialization", "train", "tune",
     "accelerator", "amp", "backends", "cuda", "autocast",
     "get_float32_matmul_precision", "set_float32_matmul_precision",
+    "get_num_threads", "set_num_threads",
     "Tensor", "is_tensor", "Device", "device", "as_device",
     "DType", "bool", "bool_", "uint8", "int8", "int16", "int32", "int", "int64", "long",
     "float16", "half", "bfloat16", "float32", "float", "float64", "double",
