@@ -45,6 +45,14 @@ def test_matmul_benchmark_smoke():
     assert "| Strassen, crossover 16 | 2 |" in proc.stdout
 
 
+def test_winograd_benchmark_smoke():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "winograd.py"), "--threads",
+                           "1", "--quick"], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "| float32 |" in proc.stdout and "| float64 |" in proc.stdout
+    assert "| 4, 8, 8, 8 |" in proc.stdout
+
+
 def test_shakespeare_gpt_benchmark_smoke(tmp_path, text_root):
     out = tmp_path / "figures.json"
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "shakespeare_gpt.py"),

@@ -93,18 +93,20 @@ class TResNet(nn.Module):
 
 
 class TCifarResNet(nn.Module):
-    def __init__(self, n=3, num_classes=10, in_channels=3, shortcut="A"):
+    def __init__(self, n=3, num_classes=10, in_channels=3, shortcut="A", widths=(16, 32, 64),
+                 stem_pool=False):
         super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        self.layer1 = _stage(TBasic, 16, 16, n, 1, shortcut)
-        self.layer2 = _stage(TBasic, 16, 32, n, 2, shortcut)
-        self.layer3 = _stage(TBasic, 32, 64, n, 2, shortcut)
+        self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        self.pool = nn.MaxPool2d(2) if stem_pool else nn.Identity()
+        self.layer1 = _stage(TBasic, widths[0], widths[0], n, 1, shortcut)
+        self.layer2 = _stage(TBasic, widths[0], widths[1], n, 2, shortcut)
+        self.layer3 = _stage(TBasic, widths[1], widths[2], n, 2, shortcut)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(64, num_classes)
+        self.fc = nn.Linear(widths[2], num_classes)
 
     def forward(self, x):
-        x = torch.relu(self.bn1(self.conv1(x)))
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
         x = self.layer3(self.layer2(self.layer1(x)))
         return self.fc(self.avgpool(x).flatten(1))
 
@@ -170,6 +172,15 @@ def test_resnet20_matches_twin(shortcut, train):
     torch.manual_seed(1)
     model, twin = _pair(models.resnet20(shortcut=shortcut), TCifarResNet(3, shortcut=shortcut))
     _compare(model, twin, (3, 3, 16, 16), train)
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_fashion_resnet_with_a_pooled_stem_matches_twin(train):
+    """The fashion_resnet recipe's shape: one block a stage, wider, stages at 14, 7, 4."""
+    torch.manual_seed(2)
+    kw = {"shortcut": "B", "widths": (8, 16, 32), "stem_pool": True}
+    model, twin = _pair(resnet.CifarResNet(1, 10, 1, **kw), TCifarResNet(1, 10, 1, **kw))
+    _compare(model, twin, (4, 1, 28, 28), train)
 
 
 def test_small_input_resnet_on_fashion_sized_images():

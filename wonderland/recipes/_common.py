@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.random import Generator
-from ..data import random_split
+from ..data import Subset, random_split
 from ..data.datasets import MNIST1D, FashionMNIST
 from ..data.transforms import Compose, Normalize, ToTensor
 from ..optim import Adam
@@ -53,12 +53,21 @@ def mnist1d_splits(cfg: dict) -> tuple:
     return (*hold_out(train, cfg), MNIST1D(train=False, root=cfg["data_root"]))
 
 
-def fashion_splits(cfg: dict) -> tuple:
-    """(train, val, test) of Fashion-MNIST as normalised float32 (1, 28, 28) images. data_root
-    None looks in the system folder, then the cache, then downloads."""
-    tf = Compose([ToTensor(), Normalize(FASHION_MEAN, FASHION_STD)])
-    train = FashionMNIST(cfg["data_root"], train=True, transform=tf)
-    return (*hold_out(train, cfg), FashionMNIST(cfg["data_root"], train=False, transform=tf))
+def fashion_splits(cfg: dict, augment: tuple = ()) -> tuple:
+    """(train, val, test) of Fashion-MNIST as normalised float32 (1, 28, 28) images; `augment`,
+    transforms of the [0, 1] image, apply to the training split only (the held-out images are
+    seen plain). data_root None looks in the system folder, then the cache, then downloads."""
+    plain = Compose([ToTensor(), Normalize(FASHION_MEAN, FASHION_STD)])
+
+    def load(train: bool, transform) -> FashionMNIST:
+        return FashionMNIST(cfg["data_root"], train=train, transform=transform)
+
+    train = load(True, Compose([ToTensor(), *augment, Normalize(FASHION_MEAN, FASHION_STD)])
+                 if augment else plain)
+    rest, val = hold_out(train, cfg)
+    if augment and val is not None:
+        val = Subset(load(True, plain), val.indices)
+    return rest, val, load(False, plain)
 
 
 def adam(cfg: dict, params) -> Adam:
