@@ -27,7 +27,8 @@ from wonderland.recipes import get
 from wonderland.train.run import train_recipe
 
 RECIPES = ["mnist1d_logreg", "mnist1d_mlp", "mnist1d_cnn", "mnist1d_gru", "fashion_mlp",
-           "fashion_cnn", "shakespeare_char_gpt", "shakespeare_char_gru", "shakespeare_char_lstm",
+           "fashion_cnn", "fashion_resnet", "shakespeare_char_gpt", "shakespeare_char_gru",
+           "shakespeare_char_lstm",
            "moons_realnvp", "swiss_roll_realnvp", "fashion_vae", "fashion_conv_vae",
            "eight_gaussians_wgan", "twenty_five_gaussians_wgan", "swiss_roll_wgan",
            "moons_diffusion", "fashion_diffusion", "cora_gcn", "cora_gat",

@@ -1,6 +1,7 @@
 """wl.set_num_threads / get_num_threads and the pool the CPU kernels split their work over
 (backend/threads.py): every item runs once, errors reach the caller, nesting and forked children
-run serially or on a fresh pool, and the convolutions give the same values on 1 and 2 threads."""
+run serially or on a fresh pool, the BLAS is held to one thread once the pool has run, split
+products equal NumPy's, and the convolutions give the same values on 1 and 2 threads."""
 import multiprocessing
 import threading
 
@@ -25,10 +26,13 @@ def _blas_threads() -> list[int]:
     return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
 
-def test_set_num_threads_sets_the_blas_too(two_threads):
-    assert wl.get_num_threads() == 2 and set(_blas_threads()) == {2}
+def test_the_blas_runs_on_one_thread_once_the_pool_has_run(two_threads):
+    threads.parallel_for([0, 1], lambda i, w: None)
+    assert wl.get_num_threads() == 2 and set(_blas_threads()) == {1}
     wl.set_num_threads(1)
     assert wl.get_num_threads() == 1 and set(_blas_threads()) == {1}
+    wl.set_num_threads(2)  # the pool's two threads, the BLAS still one
+    assert wl.get_num_threads() == 2 and set(_blas_threads()) == {1}
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
@@ -49,7 +53,6 @@ def test_parallel_for_runs_every_item_once_on_both_threads(two_threads):
     threads.parallel_for(list(range(7)), work)
     assert sorted(i for i, _ in seen) == list(range(7))
     assert {w for _, w in seen} == {0, 1} and len(names) == 2
-    assert set(_blas_threads()) == {2}  # and given its threads back
 
 
 def test_parallel_for_raises_the_error_of_an_item(two_threads):
@@ -59,7 +62,9 @@ def test_parallel_for_raises_the_error_of_an_item(two_threads):
 
     with pytest.raises(KeyError, match="item three"):
         threads.parallel_for(list(range(4)), work)
-    assert set(_blas_threads()) == {2}
+    done = []
+    threads.parallel_for(list(range(4)), lambda i, w: done.append(i))  # the pool still works
+    assert sorted(done) == [0, 1, 2, 3]
 
 
 def test_nested_parallel_for_runs_serially_inside(two_threads):
@@ -70,6 +75,25 @@ def test_nested_parallel_for_runs_serially_inside(two_threads):
 
     threads.parallel_for([0, 1], outer)
     assert sorted(inner) == [(0, 0), (1, 0), (10, 0), (11, 0)]
+
+
+@pytest.mark.parametrize("a_shape,b_shape", [
+    ((300, 200), (200, 150)),          # rows split
+    ((6, 40, 64), (64, 50)),           # a stack by a matrix: rows split
+    ((64, 3, 120), (64, 120, 90)),     # a stack of a few rows each: the stack split
+    ((1, 90, 80), (5, 80, 70)),        # a broadcast over the stack
+    ((5, 3, 80), (1, 80, 700)),
+])
+def test_split_products_equal_numpys(two_threads, monkeypatch, a_shape, b_shape):
+    monkeypatch.setattr(threads, "SPLIT_MACS", 1)
+    threads.parallel_for([0, 1], lambda i, w: None)  # the pool takes the BLAS's threads
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    want = np.matmul(a, b)  # equal to rounding: the BLAS blocks a piece's sums its own way
+    np.testing.assert_allclose(threads.matmul(np, a, b), want, rtol=1e-13, atol=1e-13)
+    out = np.zeros(want.shape[:-2] + (want.shape[-1], want.shape[-2])).swapaxes(-1, -2)
+    assert threads.matmul(np, a, b, out=out) is out  # any view, written in place
+    np.testing.assert_allclose(out, want, rtol=1e-13, atol=1e-13)
 
 
 def _child(queue):

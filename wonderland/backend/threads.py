@@ -2,24 +2,31 @@
 names) and one pool that splits a kernel's independent pieces across them (`parallel_for`).
 
 Why a pool of our own: the BLAS parallelises a large matrix product well, but a convolution's
-products are small-M (16 to 64 filters) and come between im2col copies that NumPy runs on one
+products are small-M (16 to 128 filters) and come between im2col copies that NumPy runs on one
 thread, so with 2 threads a convolution ran no faster than with one (OpenBLAS's two threads
 even ran a 16-filter product at half the speed of its one). Splitting the batch into chunks,
 each copied and multiplied by one thread while it is in that core's cache, uses both cores
-for all of it. NumPy's copies and the BLAS release the GIL, so Python threads suffice. Inside
-`parallel_for` the BLAS is held to one thread (threadpoolctl), as its own threads would
-oversubscribe the cores; outside, it keeps `get_num_threads()` threads."""
+for all of it. NumPy's copies and the BLAS release the GIL, so Python threads suffice.
+
+Once the pool has run, the BLAS runs on one thread (threadpoolctl): its idle threads spin for
+a while after each product, and after each change of their number, so beside a pool of our own
+they fight it for the cores (a ResNet step ran 1.5x slower when the BLAS went back to two
+threads after each piece of work). From then on the large matrix products are split over the
+pool instead (`matmul`); a model that never runs the pool keeps the BLAS's threads."""
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-__all__ = ["get_num_threads", "parallel_for", "set_num_threads"]
+__all__ = ["get_num_threads", "matmul", "parallel_for", "set_num_threads"]
 
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# a product splits over the pool from this many multiply-adds (about 0.3 ms on one core here,
+# ten times what handing a piece to a thread costs)
+SPLIT_MACS = 1 << 23
 
 
 def _default() -> int:
@@ -34,17 +41,47 @@ def _default() -> int:
         return os.cpu_count() or 1
 
 
+class _Worker:
+    """A thread that runs one job at a time, handed over with two locks: 20 us a round trip
+    here, against 140 for a ThreadPoolExecutor's submit and result."""
+
+    def __init__(self) -> None:
+        self.go, self.done = threading.Lock(), threading.Lock()
+        self.go.acquire()
+        self.done.acquire()
+        self.job: Callable[[], None] | None = None
+        self.error: BaseException | None = None
+        threading.Thread(target=self._loop, daemon=True, name="wonderland-worker").start()
+
+    def _loop(self) -> None:
+        while True:
+            self.go.acquire()
+            try:
+                self.job()
+            except BaseException as e:  # handed to the caller, which raises it
+                self.error = e
+            self.done.release()
+
+    def start(self, job: Callable[[], None]) -> None:
+        self.job, self.error = job, None
+        self.go.release()
+
+    def wait(self) -> BaseException | None:
+        self.done.acquire()
+        return self.error
+
+
 _threads = _default()
-_pool: ThreadPoolExecutor | None = None
-_blas = None  # threadpoolctl's BLAS controllers, found on first use
-_lock = threading.Lock()
-_busy = threading.local()  # set on the pool's own threads: a nested parallel_for runs serially
+_workers: list[_Worker] = []  # started on first use; the calling thread is worker 0
+_running = threading.Lock()  # held while the pool works: a second caller runs serially
+_blas = None  # threadpoolctl's controllers of the BLAS, found on first use
+_blas_owned = False  # whether the BLAS has been set to one thread for the pool's sake
 
 
 def _forget_pool() -> None:
-    """A forked child (a DataLoader worker, say) has none of the parent's pool threads."""
-    global _pool, _lock
-    _pool, _lock = None, threading.Lock()
+    """A forked child (a DataLoader worker, say) has none of the parent's threads."""
+    global _workers, _running
+    _workers, _running = [], threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):
@@ -52,57 +89,97 @@ if hasattr(os, "register_at_fork"):
 
 
 def get_num_threads() -> int:
-    """The threads wonderland's CPU kernels split their work across (and the BLAS uses)."""
+    """The threads wonderland's CPU kernels and matrix products split their work across."""
     return _threads
 
 
 def set_num_threads(n: int) -> None:
-    """Use n threads for the CPU kernels and the BLAS's matrix products (as torch's)."""
-    global _threads, _pool
+    """Use n threads for the CPU kernels and matrix products (as torch's)."""
+    global _threads
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
-    with _lock:
-        _threads = n
-        if _pool is not None:
-            _pool.shutdown(wait=True)
-            _pool = None
-    _blas_controllers().limit(limits=n)
+    _threads = n
+    _set_blas(1 if n > 1 and _blas_owned else n)
 
 
-def _blas_controllers():
+def _set_blas(n: int) -> None:
     global _blas
     if _blas is None:
         from threadpoolctl import ThreadpoolController
         _blas = ThreadpoolController().select(user_api="blas")
-    return _blas
+    _blas.limit(limits=n)
+
+
+def _take_blas() -> None:
+    global _blas_owned
+    if not _blas_owned:
+        _blas_owned = True
+        _set_blas(1)
 
 
 def parallel_for(items: Sequence[Any], work: Callable[[Any, int], None]) -> None:
     """work(item, worker) for every item, spread over get_num_threads() threads; worker (0 to
     threads - 1) names the thread, for its private buffers. Items must be independent: each
     writes its own part of the output (or its worker's). Returns when all are done; an
-    exception in one is raised here."""
+    exception in one is raised here. Nested calls, and calls while another thread's are
+    running, run serially on the calling thread."""
     threads = min(_threads, len(items))
-    if threads <= 1 or getattr(_busy, "active", False):
+    if threads <= 1 or not _running.acquire(blocking=False):
         for item in items:
             work(item, 0)
         return
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_threads, thread_name_prefix="wonderland")
-        pool = _pool
+    try:
+        _take_blas()
+        while len(_workers) < threads - 1:
+            _workers.append(_Worker())
 
-    def run(worker: int) -> None:
-        _busy.active = True
-        try:
+        def run(worker: int) -> None:
             for item in items[worker::threads]:
                 work(item, worker)
-        finally:
-            _busy.active = False
 
-    with _blas_controllers().limit(limits=1):
-        futures = [pool.submit(run, w) for w in range(1, threads)]
-        run(0)
-        for f in futures:
-            f.result()
+        helpers = _workers[:threads - 1]
+        for w, helper in enumerate(helpers, start=1):
+            helper.start(lambda w=w: run(w))
+        error = None
+        try:
+            run(0)
+        except BaseException as e:
+            error = e
+        for helper in helpers:  # every helper finishes before anything is raised
+            error = helper.wait() or error
+        if error is not None:
+            raise error
+    finally:
+        _running.release()
+
+
+def matmul(xp, a, b, out=None):
+    """xp.matmul(a, b, out=out), split over the pool when the product is large and the pool
+    has taken the BLAS's threads: by rows of a (and of out, any view), or, for stacks of a few
+    rows each, by the stack. Until then (a model without convolutions) the BLAS splits it:
+    with its threads sharing the packed panels it ran an MLP's products 25% faster than two
+    single-threaded halves."""
+    threads = _threads
+    if (threads <= 1 or not _blas_owned or xp.__name__ != "numpy" or a.ndim < 2
+            or b.ndim < 2):  # the BLAS's own threads, while it has them, split it best
+        return xp.matmul(a, b, out=out)
+    shape = xp.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    if a.shape[-1] * math.prod(shape) < SPLIT_MACS:
+        return xp.matmul(a, b, out=out)
+    if out is None:
+        out = xp.empty(shape, dtype=xp.result_type(a, b))
+    rows, stack = shape[-2], math.prod(shape[:-2])
+    if rows >= 8 * threads or stack < threads or not out.flags.c_contiguous:
+        parallel_for(_pieces(rows, threads),
+                     lambda s, w: xp.matmul(a[..., s, :], b, out=out[..., s, :]))
+        return out
+    a3 = xp.broadcast_to(a, shape[:-2] + a.shape[-2:]).reshape((stack,) + a.shape[-2:])
+    b3 = xp.broadcast_to(b, shape[:-2] + b.shape[-2:]).reshape((stack,) + b.shape[-2:])
+    o3 = out.reshape((stack,) + shape[-2:])  # a view: out is C-contiguous
+    parallel_for(_pieces(stack, threads), lambda s, w: xp.matmul(a3[s], b3[s], out=o3[s]))
+    return out
+
+
+def _pieces(n: int, threads: int) -> list[slice]:
+    step = -(-n // threads)
+    return [slice(i, min(i + step, n)) for i in range(0, n, step)]

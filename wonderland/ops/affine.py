@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backend import threads
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from .batching import all_to_front, batch_size, to_front
@@ -20,7 +21,7 @@ class Affine(Primitive):
 
     @float32_inside  # half widths in float32: NumPy multiplies bfloat16 into float32
     def forward(self, xp, x, w, b=None):
-        y = xp.matmul(x.reshape(-1, x.shape[-1]), w.T)
+        y = threads.matmul(xp, x.reshape(-1, x.shape[-1]), w.T)
         if b is not None:
             y += b  # y is the product's own new array: adding in place is safe
         return y.reshape(x.shape[:-1] + (w.shape[0],))

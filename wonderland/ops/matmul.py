@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..backend import threads
 from ..core.primitive import Primitive
 from ..core.tensor import Tensor
 from ._convert import broadcast_shape, promote_args
@@ -19,7 +20,7 @@ class MatMul(Primitive):
 
     @float32_inside  # half widths in float32: NumPy multiplies bfloat16 into float32
     def forward(self, xp, a, b):
-        return xp.matmul(_blas_ready(xp, a), _blas_ready(xp, b))
+        return threads.matmul(xp, _blas_ready(xp, a), _blas_ready(xp, b))
 
     def vjp(self, g, y, a, b):
         ga = MatMul()(g, b.mT) if a.requires_grad else None
