@@ -1,6 +1,8 @@
 """Convolutions: conv1d/2d/3d, conv_transpose1d/2d/3d, checked here and computed by the fused
 primitives of ops/conv.py (im2col in batch chunks, one matrix product per chunk and group).
-conv_transpose is the input gradient of a convolution, ConvInputGrad, run forwards.
+conv_transpose is the input gradient of a convolution, ConvInputGrad, run forwards. With
+wl.backends.cudnn.benchmark on, conv2d's 3x3 stride-1 calls may run Winograd's F(2x2, 3x3)
+instead, where it measured faster (conv_autotune.py).
 
 windows() (a strided view of sliding windows) stays here for the pooling composites."""
 from __future__ import annotations
@@ -11,6 +13,8 @@ from ..ops._convert import promote_args
 from ..ops.autocast import lower_precision
 from ..ops.conv import Conv, ConvInputGrad
 from ..ops.strided import contiguous_strides
+from . import conv_autotune
+from .winograd import conv2d_winograd
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -118,7 +122,12 @@ def conv(x: Tensor, weight: Tensor, bias, stride, padding, dilation, groups: int
     window_geometry(padded[2:], kernel, stride, dilation, name, padded)  # errors only
     _check_bias(bias, out_c, name)
     args = promote_args(name, x, weight) if bias is None else promote_args(name, x, weight, bias)
-    y = Conv(stride, tuple(pairs), dilation, groups)(*args)
+    if nd == 2 and conv_autotune.choose(args[0], args[1], stride, pairs, dilation,
+                                        groups) == "winograd":
+        y = conv2d_winograd(*args[:2], args[2] if bias is not None else None,
+                            padding=pairs[0][0], tile=2)
+    else:
+        y = Conv(stride, tuple(pairs), dilation, groups)(*args)
     return y.squeeze(0) if unbatched else y
 
 
