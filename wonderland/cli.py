@@ -13,6 +13,7 @@ draw a model's computation graph.
     wonderland train mnist1d_cnn --help      a recipe's settings (or: wonderland list RECIPE)
     wonderland viz graph mnist1d_cnn         the model's computation graph (graphviz)
     wonderland bench [workload ...]          timings side by side with PyTorch
+    wonderland launch -n 2 train.py [args]   a script on 2 processes (MPI: wonderland.distributed)
 """
 from __future__ import annotations
 
@@ -218,6 +219,15 @@ def cmd_bench(ns, extra: list[str]) -> int:
     return bench_main([*extra, *ns.args])  # options before workload names land in extra
 
 
+def cmd_launch(ns, extra: list[str]) -> int:
+    from .distributed.launcher import launch
+
+    try:
+        return launch(ns.nproc, ns.script, ns.args)
+    except KeyboardInterrupt:  # mpiexec got the Ctrl-C too and stops the ranks
+        return 130
+
+
 def _recipe_epilog(command: str, recipe) -> str:
     """The settings of the recipe a `--help` names, or how to see them."""
     if recipe is not None:
@@ -315,6 +325,12 @@ def _parser(recipe=None) -> argparse.ArgumentParser:
                                      "(wonderland bench --help lists the options)", add_help=False)
     b.add_argument("args", nargs=argparse.REMAINDER)
     b.set_defaults(run=cmd_bench)
+    la = command("launch", "run a Python script on N processes with Open MPI's mpiexec "
+                           "(wonderland.distributed); exits with mpiexec's status")
+    la.add_argument("-n", "--nproc", type=_count, required=True, help="processes (ranks)")
+    la.add_argument("script", help="the .py file every rank runs")
+    la.add_argument("args", nargs=argparse.REMAINDER, help="the script's own arguments")
+    la.set_defaults(run=cmd_launch)
     return p
 
 
