@@ -1,7 +1,7 @@
 """The gradient averaging behind DistributedDataParallel: parameters grouped into buckets (one
-dtype each, at most bucket_cap_mb, in reverse registration order as the backward pass tends to
-produce them), one all-reduce per bucket over a flat buffer, started by the gradient hook of
-the bucket's last parameter to become ready.
+dtype each, at most bucket_cap_mb; at first in reverse registration order, from the second
+iteration on in the order the first one's gradients arrived), one all-reduce per bucket over a
+flat buffer, started by the gradient hook of the bucket's last parameter to become ready.
 
 A leaf's hook runs once per backward with its complete cotangent g, just before backward adds g
 to .grad; so the value to average is .grad + g (gradients accumulated under no_sync() included).
@@ -32,24 +32,44 @@ class Reducer:
     """Registers one hook per parameter; prepare() at each forward arms an iteration."""
 
     def __init__(self, params: list[Tensor], names: dict[int, str], bucket_cap_mb: float):
-        cap = max(1, int(bucket_cap_mb * 1024 * 1024))
+        self.cap = max(1, int(bucket_cap_mb * 1024 * 1024))
         self.names = names
+        self.params = params
+        self.index = {id(p): k for k, p in enumerate(params)}
+        self._build(list(reversed(params)))
+        self.arrivals: list[int] | None = []  # the first iteration's order; None once rebuilt
+        self.sync = False  # whether the backward of the last forward averages
+        self.started = False
+        self.next = len(self.buckets)  # the next bucket to reduce; all done when at the end
+        self.handles = [p.register_hook(self._hook_for(p)) for p in params]
+
+    def _build(self, ordered: list[Tensor]) -> None:
+        """Fill buckets with the parameters in this order, one dtype a bucket, up to the cap."""
         self.buckets: list[Bucket] = []
         open_: dict = {}  # dtype -> (params, bytes) of the bucket being filled
-        for p in reversed(params):
+        for p in ordered:
             dtype = p._data.dtype
             members, size = open_.get(dtype, ([], 0))
-            if members and size + p._data.nbytes > cap:
+            if members and size + p._data.nbytes > self.cap:
                 self.buckets.append(Bucket(members, dtype))
                 members, size = [], 0
             open_[dtype] = (members + [p], size + p._data.nbytes)
         self.buckets += [Bucket(m, d) for d, (m, _) in open_.items() if m]
         self.where = {id(p): (b, i) for b, bucket in enumerate(self.buckets)
                       for i, p in enumerate(bucket.params)}
-        self.sync = False  # whether the backward of the last forward averages
-        self.started = False
-        self.next = len(self.buckets)  # the next bucket to reduce; all done when at the end
-        self.handles = [p.register_hook(self._hook_for(p)) for p in params]
+
+    def _rebuild(self) -> None:
+        """After the first averaged iteration: buckets in the order the gradients arrived (this
+        tape walks the leaves in no fixed relation to registration order), rank 0's order on
+        every rank, so that a bucket fills, and goes out, while backward still runs (PyTorch
+        rebuilds its buckets the same way)."""
+        arrived = set(self.arrivals)
+        seen = self.arrivals + [k for k in reversed(range(len(self.params))) if k not in arrived]
+        order = np.array(seen, dtype=np.int64)
+        comm = group._require("DistributedDataParallel")
+        group.wait(comm.Ibcast(order, root=0), "DistributedDataParallel (bucket order)")
+        self._build([self.params[k] for k in order.tolist()])
+        self.arrivals = None
 
     def prepare(self, sync: bool, unused: list[Tensor] = ()) -> None:
         """Arm the next backward (sync=False: no_sync, gradients stay local); `unused`
@@ -63,6 +83,8 @@ class Reducer:
                 f"(perhaps {', '.join(missing[:10]) or 'unknown'}). Pass "
                 "find_unused_parameters=True if the forward pass does not use every "
                 "parameter, and make sure every rank calls backward on a loss that uses them")
+        if self.sync and self.started and self.arrivals is not None:
+            self._rebuild()
         self.sync, self.started, self.next = sync, False, 0
         for b in self.buckets:
             b.reset()
@@ -86,6 +108,8 @@ class Reducer:
                                f"after one forward?); run a forward before each backward, or "
                                f"use no_sync() for the extra backward")
         self.started = True
+        if self.arrivals is not None:
+            self.arrivals.append(self.index[id(p)])
         lo, hi = bucket.offsets[i], bucket.offsets[i + 1]
         parts = [x._data for x in (p.grad, g) if x is not None]
         view = bucket.flat[lo:hi]

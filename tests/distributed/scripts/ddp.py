@@ -53,6 +53,19 @@ for name, make in optimizers.items():
         assert [np.abs(g - w).max() for g, w in zip(weights(model.module),
                                                      weights(mlp(0)))][0] > 1e-3  # it learned
 
+# the buckets go out during backward: from the second iteration on (buckets rebuilt in the
+# order the first one's gradients arrived), each one-parameter bucket is averaged as soon as
+# its gradient arrives (a hook registered after DDP's sees the count of buckets done)
+model = DDP(mlp(0), bucket_cap_mb=1e-4)
+arrived = []
+for name, p in model.module.named_parameters():
+    p.register_hook(lambda g, name=name: arrived.append((name, model.reducer.next)))
+for _ in range(2):
+    model.zero_grad()
+    F.mse_loss(model(X[0, :B]), Y[0, :B]).backward()
+assert [k for _, k in arrived[4:]] == [1, 2, 3, 4], arrived
+assert [name for name, _ in arrived[:4]] == [name for name, _ in arrived[4:]]
+
 # wrap time: rank 0's parameters and buffers everywhere
 m = mlp(rank)
 m.register_buffer("counter", wl.tensor([float(rank + 1)]).double())
