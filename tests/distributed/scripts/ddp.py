@@ -73,6 +73,14 @@ ddp = DDP(m)
 assert m.counter.item() == 1.0
 for got, want in zip(weights(m), weights(mlp(0))):
     assert (got == want).all()
+m.counter.data = wl.tensor([float(10 + rank)]).double()  # drifts apart on each rank
+ddp(X[0, :B])
+assert m.counter.item() == 10.0  # broadcast_buffers: rank 0's again at a training forward
+ddp.eval()
+m.counter.data = wl.tensor([float(10 + rank)]).double()
+ddp(X[0, :B])
+assert m.counter.item() == 10.0 + rank  # not in eval mode
+ddp.train()
 assert all(k.startswith("module.") for k in ddp.state_dict()) and "module.0.weight" in \
     ddp.state_dict() and "module.counter" in ddp.state_dict()
 
