@@ -99,6 +99,24 @@ for got, want in zip(ddp.module.parameters(), ref.parameters()):
 assert not np.allclose(local, ref[0].weight.grad.numpy())  # no_sync did not average
 
 
+# float32 and bfloat16 parameters (bfloat16 buckets reduce in float32): the mean of the ranks'
+# local gradients, each rank computing every rank's with a plain copy of the model
+for dtype, tol in ((wl.float32, 1e-6), (wl.bfloat16, 1e-2)):
+    wl.manual_seed(0)
+    plain = nn.Linear(5, 3).to(dtype)
+    wl.manual_seed(0)
+    ddp = DDP(nn.Linear(5, 3).to(dtype))
+    xs, ys = X[0].to(dtype).reshape(n, B, 5), Y[0].to(dtype).reshape(n, B, 3)
+    F.mse_loss(ddp(xs[rank]), ys[rank]).backward()
+    local = []
+    for r in range(n):
+        plain.zero_grad()
+        F.mse_loss(plain(xs[r]), ys[r]).backward()
+        local.append(plain.weight.grad.float().numpy())
+    got = ddp.module.weight.grad
+    assert got.dtype == dtype
+    assert np.allclose(got.float().numpy(), np.mean(local, 0), rtol=tol, atol=tol), dtype
+
 # find_unused_parameters: a branch this forward skips; without it the next forward says so
 class Branchy(nn.Module):
     def __init__(self):
