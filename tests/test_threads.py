@@ -1,7 +1,7 @@
 """wl.set_num_threads / get_num_threads and the pool the CPU kernels split their work over
 (backend/threads.py): every item runs once, errors reach the caller, nesting and forked children
-run serially or on a fresh pool, the BLAS is held to one thread once the pool has run, split
-products equal NumPy's, and the convolutions give the same values on 1 and 2 threads."""
+run serially or on a fresh pool, the BLAS is held to one thread while the pool is in use and
+given back for large products, and the convolutions give the same values on 1 and 2 threads."""
 import multiprocessing
 import threading
 
@@ -77,23 +77,21 @@ def test_nested_parallel_for_runs_serially_inside(two_threads):
     assert sorted(inner) == [(0, 0), (1, 0), (10, 0), (11, 0)]
 
 
-@pytest.mark.parametrize("a_shape,b_shape", [
-    ((300, 200), (200, 150)),          # rows split
-    ((6, 40, 64), (64, 50)),           # a stack by a matrix: rows split
-    ((64, 3, 120), (64, 120, 90)),     # a stack of a few rows each: the stack split
-    ((1, 90, 80), (5, 80, 70)),        # a broadcast over the stack
-    ((5, 3, 80), (1, 80, 700)),
-])
-def test_split_products_equal_numpys(two_threads, monkeypatch, a_shape, b_shape):
-    monkeypatch.setattr(threads, "SPLIT_MACS", 1)
-    threads.parallel_for([0, 1], lambda i, w: None)  # the pool takes the BLAS's threads
-    rng = np.random.default_rng(0)
-    a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
-    want = np.matmul(a, b)  # equal to rounding: the BLAS blocks a piece's sums its own way
-    np.testing.assert_allclose(threads.matmul(np, a, b), want, rtol=1e-13, atol=1e-13)
-    out = np.zeros(want.shape[:-2] + (want.shape[-1], want.shape[-2])).swapaxes(-1, -2)
-    assert threads.matmul(np, a, b, out=out) is out  # any view, written in place
-    np.testing.assert_allclose(out, want, rtol=1e-13, atol=1e-13)
+def test_a_large_product_gives_the_blas_its_threads_back(two_threads):
+    """After a convolution the BLAS runs on one thread; a small product (a CNN's head) leaves it
+    so, a large one (an MLP's layer) gives it back its threads, and the next convolution takes
+    them again."""
+    conv = wl.nn.functional.conv2d
+    x, w = wl.randn(64, 16, 28, 28), wl.randn(16, 16, 3, 3)  # chunks for both threads
+    conv(x, w, padding=1)
+    assert set(_blas_threads()) == {1}
+    wl.randn(16, 32) @ wl.randn(32, 10)
+    assert set(_blas_threads()) == {1}
+    big = wl.randn(256, 256)
+    np.testing.assert_allclose((big @ big).numpy(), big.numpy() @ big.numpy(), rtol=1e-5)
+    assert set(_blas_threads()) == {2}
+    conv(x, w, padding=1)
+    assert set(_blas_threads()) == {1}
 
 
 def _child(queue):

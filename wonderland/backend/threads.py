@@ -11,11 +11,11 @@ for all of it. NumPy's copies and the BLAS release the GIL, so Python threads su
 Once the pool has run, the BLAS runs on one thread (threadpoolctl): its idle threads spin for
 a while after each product, and after each change of their number, so beside a pool of our own
 they fight it for the cores (a ResNet step ran 1.5x slower when the BLAS went back to two
-threads after each piece of work). From then on the large matrix products are split over the
-pool instead (`matmul`); a model that never runs the pool keeps the BLAS's threads."""
+threads after each piece of work). A large matrix product outside the pool gives them back
+(`matmul`): a model of convolutions holds the BLAS at one thread, a transformer or an MLP keeps
+its threads, and a program with both switches once per change of kind, not once per op."""
 from __future__ import annotations
 
-import math
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -24,9 +24,9 @@ from typing import Any
 __all__ = ["get_num_threads", "matmul", "parallel_for", "set_num_threads"]
 
 _ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-# a product splits over the pool from this many multiply-adds (about 0.3 ms on one core here,
-# ten times what handing a piece to a thread costs)
-SPLIT_MACS = 1 << 23
+# from this many multiply-adds a product gets the BLAS's threads back (about 0.3 ms on one core
+# here): a CNN's classifier head stays below, an MLP's or a transformer's layers above
+BLAS_MACS = 1 << 23
 
 
 def _default() -> int:
@@ -153,33 +153,18 @@ def parallel_for(items: Sequence[Any], work: Callable[[Any, int], None]) -> None
         _running.release()
 
 
-def matmul(xp, a, b, out=None):
-    """xp.matmul(a, b, out=out), split over the pool when the product is large and the pool
-    has taken the BLAS's threads: by rows of a (and of out, any view), or, for stacks of a few
-    rows each, by the stack. Until then (a model without convolutions) the BLAS splits it:
-    with its threads sharing the packed panels it ran an MLP's products 25% faster than two
-    single-threaded halves."""
-    threads = _threads
-    if (threads <= 1 or not _blas_owned or xp.__name__ != "numpy" or a.ndim < 2
-            or b.ndim < 2):  # the BLAS's own threads, while it has them, split it best
-        return xp.matmul(a, b, out=out)
-    shape = xp.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    if a.shape[-1] * math.prod(shape) < SPLIT_MACS:
-        return xp.matmul(a, b, out=out)
-    if out is None:
-        out = xp.empty(shape, dtype=xp.result_type(a, b))
-    rows, stack = shape[-2], math.prod(shape[:-2])
-    if rows >= 8 * threads or stack < threads or not out.flags.c_contiguous:
-        parallel_for(_pieces(rows, threads),
-                     lambda s, w: xp.matmul(a[..., s, :], b, out=out[..., s, :]))
-        return out
-    a3 = xp.broadcast_to(a, shape[:-2] + a.shape[-2:]).reshape((stack,) + a.shape[-2:])
-    b3 = xp.broadcast_to(b, shape[:-2] + b.shape[-2:]).reshape((stack,) + b.shape[-2:])
-    o3 = out.reshape((stack,) + shape[-2:])  # a view: out is C-contiguous
-    parallel_for(_pieces(stack, threads), lambda s, w: xp.matmul(a3[s], b3[s], out=o3[s]))
-    return out
+def matmul(xp, a, b):
+    """xp.matmul(a, b) for the matrix-product primitives: a large product, outside the pool's
+    work, gives the BLAS back its threads first (it splits a product better than two halves
+    on one thread each: 10% on a GPT's), which the next convolution takes again. A small one
+    leaves them as they are."""
+    if (_blas_owned and _threads > 1 and not _running.locked()
+            and a.size * b.shape[-1] >= BLAS_MACS):
+        _give_blas()
+    return xp.matmul(a, b)
 
 
-def _pieces(n: int, threads: int) -> list[slice]:
-    step = -(-n // threads)
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+def _give_blas() -> None:
+    global _blas_owned
+    _blas_owned = False
+    _set_blas(_threads)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from ..backend.threads import matmul, parallel_for
+from ..backend.threads import parallel_for
 
 # one chunk's columns: within the shared L3, so that the copy and the product that reads it
 # meet in cache; measured on 2 threads against 512 KiB and 8 MiB chunks (8 MiB ran the
@@ -143,7 +143,7 @@ def conv_forward(xp, x, w, b, stride, pads, dilation, groups: int):
 
     def work(chunk, worker):
         part = y[:, chunk].reshape(groups, o // groups, -1)  # a view: y is channels-first
-        matmul(xp, w3, columns(chunk, worker), out=part)
+        xp.matmul(w3, columns(chunk, worker), out=part)
         if b is not None:
             part += b.reshape(groups, o // groups, 1)
 
@@ -163,7 +163,7 @@ def conv_weight_grad(xp, x, g, kernel, stride, pads, dilation, groups: int):
 
     def work(chunk, worker):
         dw = sums[worker].reshape(shape)
-        dw += matmul(xp, _grouped(g, groups, chunk), columns(chunk, worker).swapaxes(1, 2))
+        dw += xp.matmul(_grouped(g, groups, chunk), columns(chunk, worker).swapaxes(1, 2))
 
     parallel_for(columns.chunks, work)
     dw = sum(sums.arrays.values()) if sums.arrays else sums[0]
@@ -188,7 +188,7 @@ def conv_input_grad(xp, w, g, size, stride, pads, dilation, groups: int):
 
     def work(chunk, worker):  # each chunk adds into its own examples' frames
         part = view[(slice(None),) * (2 + len(kernel)) + (chunk,)]
-        cols = matmul(xp, wt, _grouped(g, groups, chunk)).reshape(part.shape)
+        cols = xp.matmul(wt, _grouped(g, groups, chunk)).reshape(part.shape)
         for tap in itertools.product(*map(range, kernel)):  # taps of one window never overlap
             part[(slice(None), slice(None)) + tap] += cols[(slice(None), slice(None)) + tap]
 
@@ -234,8 +234,8 @@ def _input_grad_dense(xp, w, g, size, pads, dilation, groups: int):
         spread = spreads[worker][:o * m * grid].reshape((o, m) + fsize)
         spread[corner] = g[chunk].swapaxes(0, 1)
         cols = products[worker][:c * len(offsets) * m * grid]
-        matmul(xp, wt, spread.reshape(groups, o // groups, -1),
-               out=cols.reshape(groups, c // groups * len(offsets), -1))
+        xp.matmul(wt, spread.reshape(groups, o // groups, -1),
+                  out=cols.reshape(groups, c // groups * len(offsets), -1))
         cols = cols.reshape(c, len(offsets), -1)
         rows = f[:, chunk].reshape(c, -1)  # a view: whole frames of the chunk's examples
         for k, off in enumerate(offsets):  # beyond a frame's end the columns are zero
