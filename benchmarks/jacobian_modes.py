@@ -9,10 +9,10 @@ of the identity), reverse one per output: the cheaper is the smaller side.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from _timing import best_of  # benchmarks/, the script's own folder
 
 import wonderland as wl
 from wonderland import func
@@ -24,16 +24,6 @@ WIDTH = 64
 def weights(n: int, m: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return rng.normal(size=(n, WIDTH)) / np.sqrt(n), rng.normal(size=(WIDTH, m)) / np.sqrt(WIDTH)
-
-
-def best_of(fn, repeats: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def row(n: int, m: int, repeats: int) -> dict:

@@ -8,9 +8,9 @@ fashion_resnet and CIFAR ResNet-20 steps, with PyTorch's convolution timed besid
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best_of  # benchmarks/, the script's own folder
 
 # (batch, channels in, size, channels out): ResNet stages at 28, 14, 7 and 4 pixels
 SHAPES = [(128, 16, 28, 16), (128, 32, 14, 32), (128, 64, 7, 64), (128, 128, 4, 128)]
@@ -46,16 +46,6 @@ def _longdouble_conv(x, w):
         for j in range(3):
             y += np.einsum("nchw,oc->nohw", frame[:, :, i:i + h, j:j + wd], w[:, :, i, j])
     return y.astype(np.float64)
-
-
-def best_of(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def timings(shapes, repeats: int) -> list[dict]:
