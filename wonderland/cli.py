@@ -130,20 +130,55 @@ def cmd_tune(ns, extra: list[str]) -> int:
     name = ns.study or study_name(recipe.name, fixed, ns.monitor)
     storage = ns.storage or TUNE_STORAGE
     metric = f"val {ns.monitor}"
+    opened = {"storage": storage, "study_name": name, "sampler": ns.sampler,
+              "seed": ns.sampler_seed, "direction": {"min": "minimize", "max": "maximize"}[mode],
+              "user_attrs": {"recipe": recipe.ref, "fixed": fixed, "monitor": ns.monitor,
+                             "mode": mode}}
+    if ns.workers:
+        return _tune_on_workers(ns, recipe, fixed, metric, opened)
     print(f"study '{name}' in {storage}: {ns.trials} more trial{'s' * (ns.trials != 1)} to "
           f"{mode}imise {metric}")
     try:
         with quiet_optuna():  # a line per trial of our own instead of Optuna's log
-            study = search(objective, storage=storage, study_name=name, n_trials=ns.trials,
-                           sampler=ns.sampler, seed=ns.sampler_seed,
-                           direction={"min": "minimize", "max": "maximize"}[mode],
-                           callbacks=[progress_callback(metric, ns.trials)],
-                           user_attrs={"recipe": recipe.ref, "fixed": fixed,
-                                       "monitor": ns.monitor, "mode": mode})
+            study = search(objective, n_trials=ns.trials,
+                           callbacks=[progress_callback(metric, ns.trials)], **opened)
     except KeyboardInterrupt:  # Ctrl-C: the finished trials are stored
         print(f"interrupted; the finished trials are kept in study '{name}': the same command "
               f"adds more", file=sys.stderr)
         return 130
+    print(_tune_summary(study, recipe, fixed, metric))
+    return 0
+
+
+def _tune_on_workers(ns, recipe, fixed: dict, metric: str, opened: dict) -> int:
+    """`wonderland tune --workers N`: the search on N MPI worker ranks and a main rank (see
+    wonderland.tune.workers); this process starts mpiexec and prints the summary."""
+    import uuid
+
+    from .tune import workers
+    from .tune.study import open_study, quiet_optuna, storage_url
+
+    job = uuid.uuid4().hex  # every trial of this launch records it
+    opened = {**opened, "storage": storage_url(opened["storage"])}  # the same file on every rank
+    command = workers.command(ns.workers, {
+        "recipe": recipe.ref, "fixed": fixed, "monitor": ns.monitor, "metric": metric,
+        "trials": ns.trials, "job": job, "study": opened})
+    with quiet_optuna():
+        study = open_study(**opened)  # a study of other settings is refused here, before MPI
+    name, mode = study.study_name, opened["user_attrs"]["mode"]
+    print(f"study '{name}' in {ns.storage or TUNE_STORAGE}: {ns.trials} more "
+          f"trial{'s' * (ns.trials != 1)} to {mode}imise {metric}, on {ns.workers} "
+          f"worker{'s' * (ns.workers != 1)}", flush=True)
+    try:
+        status = workers.run(command, study, job)
+    except KeyboardInterrupt:
+        print(f"interrupted; the finished trials are kept in study '{name}' and those in "
+              f"flight marked failed: the same command adds more", file=sys.stderr)
+        return 130
+    if status != 0:
+        print(f"wonderland tune: the MPI job ended with status {status} (its ranks' errors "
+              f"are above); the finished trials are kept in study '{name}'", file=sys.stderr)
+        return status
     print(_tune_summary(study, recipe, fixed, metric))
     return 0
 
@@ -302,6 +337,9 @@ def _parser(recipe=None) -> argparse.ArgumentParser:
                    help="the validation metric to optimise (default loss)")
     u.add_argument("--mode", choices=("min", "max"),
                    help="default: min for loss, max for the recipe's metrics")
+    u.add_argument("--workers", type=_count, default=None,
+                   help="train trials on N MPI worker processes at once, a main process "
+                        "asking Optuna (needs mpi4py and Open MPI)")
     u.set_defaults(run=cmd_tune)
     pl = command("plot", "draw curves.png of runs (several: compared)")
     pl.add_argument("run_dirs", nargs="+", help="run directories")

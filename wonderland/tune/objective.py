@@ -55,7 +55,6 @@ def recipe_objective(recipe: Recipe, fixed: dict[str, Any] | None = None,
     an unknown metric, or a fixed setting that the search space sets too (the trials would
     override it)."""
     from ..recipes import did_you_mean
-    from ..train.run import trainer_for
 
     if recipe.search_space is None:
         raise ValueError(f"recipe '{recipe.name}' defines no search_space to tune")
@@ -73,13 +72,25 @@ def recipe_objective(recipe: Recipe, fixed: dict[str, Any] | None = None,
     def objective(trial: optuna.Trial) -> float:
         settings = recipe.search_space(trial)
         trial.set_user_attr("settings", settings)
-
-        def report(trainer, metrics: dict[str, float]) -> None:
-            report_and_prune(trial, metrics[monitor], trainer.step)
-
-        cfg = recipe.configure({**fixed, **settings})
-        trainer, _ = trainer_for(recipe, cfg, None, progress=False, use_test=False,
-                                 on_eval=[report])
-        return float(trainer.fit()[monitor])
+        return train_settings(recipe, fixed, settings, monitor,
+                              lambda value, step: report_and_prune(trial, value, step))
 
     return objective
+
+
+def train_settings(recipe: Recipe, fixed: dict[str, Any], settings: dict[str, Any],
+                   monitor: str = "loss",
+                   report: Callable[[float, int], None] | None = None) -> float:
+    """Train `recipe` with the `fixed` settings and a trial's `settings` on top, and return the
+    final validation `monitor` (the test split is never read). report(value, step), when given,
+    gets the monitor after every evaluation and may raise optuna.TrialPruned to stop. This is
+    one trial of recipe_objective, and what a worker of `wonderland tune --workers` runs."""
+    from ..train.run import trainer_for
+
+    on_eval = []
+    if report is not None:
+        on_eval.append(lambda trainer, metrics: report(metrics[monitor], trainer.step))
+    cfg = recipe.configure({**fixed, **settings})
+    trainer, _ = trainer_for(recipe, cfg, None, progress=False, use_test=False,
+                             on_eval=on_eval)
+    return float(trainer.fit()[monitor])

@@ -148,19 +148,11 @@ def search(objective: Callable[[optuna.Trial], float], *,
     never mix. Exceptions from the objective propagate unless listed in `catch` (then the trial
     is marked failed).
     callbacks: functions (study, frozen_trial) called after each trial, as progress_callback."""
-    optuna = _optuna()
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     if n_trials is None and timeout is None:
         raise ValueError("search: give n_trials or timeout (or both), or it would never stop")
-    if isinstance(sampler, str):
-        sampler = make_sampler(sampler, seed)
-    if pruner is None or isinstance(pruner, str):
-        pruner = make_pruner(pruner)
-    study = _create_study(optuna, storage, sampler=sampler, pruner=pruner,
-                          study_name=study_name, direction=direction,
-                          load_if_exists=load_if_exists)
-    _set_user_attrs(study, user_attrs or {})
+    study = open_study(storage=storage, study_name=study_name, sampler=sampler, seed=seed,
+                       direction=direction, load_if_exists=load_if_exists, pruner=pruner,
+                       user_attrs=user_attrs)
     pid, host = os.getpid(), socket.gethostname()
 
     def recorded(trial: optuna.Trial) -> float:
@@ -170,6 +162,27 @@ def search(objective: Callable[[optuna.Trial], float], *,
 
     study.optimize(recorded, n_trials=n_trials, timeout=timeout, catch=catch,
                    callbacks=list(callbacks) if callbacks is not None else None)
+    return study
+
+
+def open_study(*, storage: Any = "sqlite:///study.db", study_name: str = "wonderland",
+               sampler: Any = "tpe", seed: int | None = None, direction: str = "minimize",
+               load_if_exists: bool = True, pruner: Any = "median",
+               user_attrs: dict[str, Any] | None = None) -> optuna.Study:
+    """The study search() runs trials of, created or (with load_if_exists) resumed, its
+    user_attrs checked and stored; for callers that ask and tell trials themselves (the main
+    process of `wonderland tune --workers`). The arguments are search()'s."""
+    optuna = _optuna()
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    if isinstance(sampler, str):
+        sampler = make_sampler(sampler, seed)
+    if pruner is None or isinstance(pruner, str):
+        pruner = make_pruner(pruner)
+    study = _create_study(optuna, storage, sampler=sampler, pruner=pruner,
+                          study_name=study_name, direction=direction,
+                          load_if_exists=load_if_exists)
+    _set_user_attrs(study, user_attrs or {})
     return study
 
 
