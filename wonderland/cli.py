@@ -11,6 +11,7 @@ draw a model's computation graph.
     wonderland plot runs/a runs/b            curves of one run, or several compared
     wonderland list                          the recipes
     wonderland train mnist1d_cnn --help      a recipe's settings (or: wonderland list RECIPE)
+    wonderland train mnist1d_cnn --nproc 2   data-parallel on 2 processes (MPI)
     wonderland viz graph mnist1d_cnn         the model's computation graph (graphviz)
     wonderland bench [workload ...]          timings side by side with PyTorch
     wonderland launch -n 2 train.py [args]   a script on 2 processes (MPI: wonderland.distributed)
@@ -59,9 +60,65 @@ def _count(text: str) -> int:
     return value
 
 
+def _train_argv(ns, extra: list[str], run_dir: Path) -> list[str]:
+    """The `wonderland train` arguments that run this training again in `run_dir`."""
+    return [ns.command, *([ns.recipe] if ns.recipe else []), "--run-dir", str(run_dir), *extra,
+            *(["--no-progress"] if ns.no_progress else []),
+            *(["--nproc", str(ns.nproc)] if ns.nproc > 1 else [])]
+
+
+def _launch_ranks(ns, extra: list[str], recipe, overrides: dict, run_dir: Path) -> int:
+    """`train --nproc N` outside MPI: check what can be checked once, then start N ranks of
+    this same command under mpiexec (each finds itself in the job and trains its share).
+
+    mpiexec answers Ctrl-C by killing its ranks, so it runs in a session of its own, out of the
+    terminal's reach; Ctrl-C here becomes SIGUSR1 to mpiexec, which forwards it to every rank:
+    they stop after the same step and rank 0 saves a checkpoint. A second Ctrl-C ends the job."""
+    import signal
+    import subprocess
+
+    from .distributed.launcher import mpiexec_command
+
+    cfg = recipe.configure(overrides)
+    if recipe.train_step is not None:
+        raise UsageError(f"recipe '{recipe.name}' has its own training step, which --nproc "
+                         f"cannot split over processes; train it without --nproc")
+    if "batch_size" not in cfg or cfg["batch_size"] < ns.nproc:
+        raise UsageError(f"--nproc {ns.nproc} splits each batch over {ns.nproc} processes: "
+                         f"batch_size {cfg.get('batch_size')} is too small")
+    argv = _train_argv(ns, extra, run_dir) + (["--fresh"] if ns.fresh else [])
+    job = subprocess.Popen(mpiexec_command(ns.nproc, "wonderland.cli", argv, module=True),
+                           start_new_session=True)
+
+    def forward(signum, frame) -> None:
+        job.send_signal(signal.SIGUSR1 if forward.first else signal.SIGTERM)
+        forward.first = False
+
+    forward.first = True
+    previous = signal.signal(signal.SIGINT, forward)
+    try:
+        code = job.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return code if forward.first else 130  # the ranks stopped cleanly when asked: 0 there
+
+
+def _join_ranks(nproc: int):
+    """In a rank of `train --nproc N`: join the process group and return its DataParallel."""
+    from . import distributed as dist
+    from .train.parallel import DataParallel
+
+    dist.init_process_group("mpi")
+    if dist.get_world_size() != nproc:
+        raise UsageError(f"--nproc {nproc}, but mpiexec started {dist.get_world_size()} "
+                         f"processes")
+    return DataParallel()
+
+
 def cmd_train(ns, extra: list[str]) -> int:
     import shlex
 
+    from .distributed.launcher import in_mpi_job
     from .recipes import get
     from .train import TrainingInterrupted
     from .train.run import results_line, train_recipe
@@ -69,15 +126,23 @@ def cmd_train(ns, extra: list[str]) -> int:
     recipe = get(ns.recipe or DEMO)
     overrides = parse_overrides(recipe, extra)
     run_dir = Path(ns.run_dir or f"runs/{Path(recipe.name).stem}")
-    print(f"{recipe.name}: {recipe.description}", flush=True)
+    parallel = None
+    if ns.nproc > 1 and not in_mpi_job():
+        print(f"{recipe.name}: {recipe.description} ({ns.nproc} processes)", flush=True)
+        return _launch_ranks(ns, extra, recipe, overrides, run_dir)
+    if ns.nproc > 1:
+        parallel = _join_ranks(ns.nproc)
+    else:
+        print(f"{recipe.name}: {recipe.description}", flush=True)
+    say = print if parallel is None or parallel.main else (lambda *a, **k: None)
     try:
         results = train_recipe(recipe, overrides, run_dir, resume=not ns.fresh,
                                progress=not ns.no_progress,
-                               announce=lambda line: print(line, flush=True))
+                               announce=lambda line: print(line, flush=True), parallel=parallel)
     except KeyboardInterrupt as e:  # Ctrl-C: one line on how to go on, no traceback
-        again = shlex.join(["wonderland", ns.command, *([ns.recipe] if ns.recipe else []),
-                            "--run-dir", str(run_dir), *extra,
-                            *(["--no-progress"] if ns.no_progress else [])])
+        if parallel is not None and not parallel.main:
+            return 0  # rank 0 says it; a rank's non-zero status would abort the job
+        again = shlex.join(["wonderland", *_train_argv(ns, extra, run_dir)])
         if isinstance(e, TrainingInterrupted):
             said = f"interrupted at step {e.step}, checkpoint saved; resume with: {again}"
         elif (run_dir / "checkpoint.safetensors").exists():
@@ -85,15 +150,16 @@ def cmd_train(ns, extra: list[str]) -> int:
         else:
             said = f"interrupted before the first checkpoint; start again with: {again}"
         print(said, file=sys.stderr)
-        return 130
+        return 130 if parallel is None else 0
     if results.pop("finished_before", False):
-        print(results_line(results))
+        say(results_line(results))
         return 0
     if results.get("resumed_from_step"):
-        print(f"resumed from step {results['resumed_from_step']}")
-    print(results_line(results))
-    written = sorted(p.name for p in run_dir.iterdir() if not p.name.startswith("."))
-    print(f"run directory {run_dir}: {', '.join(written)}")
+        say(f"resumed from step {results['resumed_from_step']}")
+    say(results_line(results))
+    if parallel is None or parallel.main:
+        written = sorted(p.name for p in run_dir.iterdir() if not p.name.startswith("."))
+        print(f"run directory {run_dir}: {', '.join(written)}")
     return 0
 
 
@@ -292,6 +358,9 @@ def _parser(recipe=None) -> argparse.ArgumentParser:
         t.add_argument("--fresh", action="store_true",
                        help="start over instead of resuming a checkpoint in the run directory")
         t.add_argument("--no-progress", action="store_true", help="no progress bar")
+        t.add_argument("--nproc", type=_count, default=1,
+                       help="data-parallel processes (MPI ranks; default 1): each trains on "
+                            "its share of every batch, rank 0 writes the run directory")
         t.set_defaults(run=cmd_train, recipe=None)
     e = command("eval", "evaluate a finished run")
     e.add_argument("run_dir", help="a run directory, as runs/mnist1d_cnn")
@@ -423,13 +492,22 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, RecipeNotFoundError) as e:
         usage = getattr(e, "usage", "")
         print(f"{usage}{getattr(e, 'prog', None) or prog}: {e}", file=sys.stderr)
-        return 2
+        return _failed(2)
     except (ValueError, KeyError, FileNotFoundError, ImportError, FloatingPointError) as e:
         if os.environ.get("WONDERLAND_DEBUG"):
             raise
         message = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"{prog}: {message}\n(set WONDERLAND_DEBUG=1 for the traceback)", file=sys.stderr)
-        return 2
+        return _failed(2)
+
+
+def _failed(code: int) -> int:
+    """The exit status of a failed command; in a rank of `train --nproc N` the whole job ends
+    with it (the other ranks may be waiting for this one in a collective)."""
+    from .distributed.group import abort_job
+
+    abort_job(code, "failed")
+    return code
 
 
 if __name__ == "__main__":

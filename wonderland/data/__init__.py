@@ -6,6 +6,7 @@ from .dataloader import DataLoader
 from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from .sampler import (
     BatchSampler,
+    BatchShardSampler,
     DistributedSampler,
     RandomSampler,
     Sampler,
@@ -16,5 +17,5 @@ from .sampler import (
 
 __all__ = ["Dataset", "TensorDataset", "ConcatDataset", "Subset", "random_split", "DataLoader",
            "default_collate", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DistributedSampler",
-           "datasets", "transforms"]
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "BatchShardSampler",
+           "DistributedSampler", "datasets", "transforms"]

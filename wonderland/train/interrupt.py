@@ -27,10 +27,11 @@ class InterruptFlag:
 
 
 @contextmanager
-def deferred_sigint() -> Iterator[InterruptFlag]:
-    """For the block, SIGINT sets the yielded flag instead of raising KeyboardInterrupt (a
-    second SIGINT raises it). Off (the flag stays down) outside the main thread, where Python
-    cannot install signal handlers."""
+def deferred_sigint(also: tuple[int, ...] = ()) -> Iterator[InterruptFlag]:
+    """For the block, SIGINT (and the signals in `also`) sets the yielded flag instead of
+    raising KeyboardInterrupt (a second one raises it). Off (the flag stays down) outside the
+    main thread, where Python cannot install signal handlers. The ranks of `wonderland train
+    --nproc N` take SIGUSR1 too: mpiexec forwards that one to them (see cli's launcher)."""
     flag = InterruptFlag()
     if threading.current_thread() is not threading.main_thread():
         yield flag
@@ -44,8 +45,10 @@ def deferred_sigint() -> Iterator[InterruptFlag]:
             raise KeyboardInterrupt
         flag.requested = True
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, *also)}
     try:
         yield flag
     finally:  # None: a handler not installed from Python; the default is the closest to it
-        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+        for s, before in previous.items():
+            default = signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL
+            signal.signal(s, default if before is None else before)

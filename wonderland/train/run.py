@@ -9,6 +9,8 @@ import os
 import random
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +21,9 @@ from ..serialization import load
 from .recipe import Recipe
 from .run_dir import RunDir, read_metrics
 from .trainer import Trainer, evaluate
+
+if TYPE_CHECKING:
+    from .parallel import DataParallel
 
 
 def seed_everything(seed: int) -> None:
@@ -53,13 +58,15 @@ def _loader(dataset, cfg: dict, train: bool) -> DataLoader | None:
 
 
 def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
-                progress: bool = True, use_test: bool = True, **hooks) -> tuple[Trainer, dict]:
+                progress: bool = True, use_test: bool = True, parallel: DataParallel | None = None,
+                **hooks) -> tuple[Trainer, dict]:
     """A Trainer for the recipe under `cfg`, and {'test': the test loader or None, 'datasets':
     the recipe's (train, val, test)}. Without a validation split, and when `use_test`, the test
     split is evaluated during training (as benchmarks that have no validation split do) and
     logged as 'test', but it chooses nothing: no best.safetensors is kept and early stopping is
     refused. With use_test=False (tuning) such a
-    recipe validates on a seeded tenth held out of train. Nothing is written to disk here."""
+    recipe validates on a seeded tenth held out of train. With `parallel` this rank trains and
+    evaluates on its share of every batch (see train.parallel). Nothing is written to disk here."""
     model, datasets = build(recipe, cfg)
     train, val, test = datasets
     if val is None and not use_test:  # tuning: hold out a tenth of train, never look at test
@@ -76,15 +83,22 @@ def trainer_for(recipe: Recipe, cfg: dict, run_dir: str | os.PathLike | None,
     if cfg["patience"] is not None and val is None:
         raise ValueError(f"recipe '{recipe.name}' has no validation split: early stopping "
                          f"(patience) would select on the test set")
-    trainer = Trainer(model, optimizer, _loader(train, cfg, True), steps=cfg["steps"],
-                      loss_fn=recipe.loss, val_loader=_loader(watch, cfg, False),
+    loaders = [_loader(train, cfg, True), _loader(watch, cfg, False), _loader(test, cfg, False)]
+    if parallel is not None:
+        if not isinstance(loaders[0], DataLoader):
+            raise ValueError(f"recipe '{recipe.name}' trains on a stream (such as an RL "
+                             f"policy's rollouts), which data-parallel training cannot split")
+        loaders = [loader if loader is None else parallel.shard(loader, train=i == 0)
+                   for i, loader in enumerate(loaders)]
+    trainer = Trainer(model, optimizer, loaders[0], steps=cfg["steps"],
+                      loss_fn=recipe.loss, val_loader=loaders[1],
                       scheduler=scheduler, metrics=recipe.metrics, eval_every=cfg["eval_every"],
                       checkpoint_every=cfg["checkpoint_every"] if run_dir else None,
                       log_every=cfg["log_every"], clip_grad_norm=cfg["clip_grad_norm"],
                       patience=cfg["patience"], val_split=split, save_best=split == "val",
-                      run_dir=run_dir, step_fn=recipe.train_step,
+                      run_dir=run_dir, step_fn=recipe.train_step, parallel=parallel,
                       config={"recipe": recipe.ref, **cfg}, progress=progress, **hooks)
-    return trainer, {"test": _loader(test, cfg, False), "datasets": datasets}
+    return trainer, {"test": loaders[2], "datasets": datasets}
 
 
 def _check_resumable(run: RunDir, recipe: Recipe, cfg: dict) -> None:
@@ -116,7 +130,8 @@ def _where(trainer: Trainer) -> str:
 
 def train_recipe(recipe: Recipe, overrides: dict | None = None,
                  run_dir: str | os.PathLike = "runs/run", resume: bool = True,
-                 progress: bool = True, announce: Callable[[str], None] | None = None) -> dict:
+                 progress: bool = True, announce: Callable[[str], None] | None = None,
+                 parallel: DataParallel | None = None) -> dict:
     """Train `recipe` with `overrides` in `run_dir` (resuming an interrupted run there, or
     extending a finished one to a larger `steps`), then evaluate on the test split; returns and
     writes results.json (the final weights' validation and test metrics where the recipe has
@@ -124,13 +139,17 @@ def train_recipe(recipe: Recipe, overrides: dict | None = None,
     results.json comes back with 'finished_before': True. `announce` gets one line once the
     run directory is held: where the run starts (its step of the total). The data and model are
     built before the directory is created, so a failed build leaves no directory; Ctrl-C saves
-    a checkpoint and raises TrainingInterrupted."""
+    a checkpoint and raises TrainingInterrupted. With `parallel` (a DataParallel: this process
+    is one rank of `wonderland train --nproc N`) every rank trains its share of each batch and
+    rank 0 alone writes the run directory and announces."""
     cfg = recipe.configure(overrides)
     run = RunDir(run_dir)
-    header = [] if announce is None else [lambda t: announce(f"run directory: {run.path}, "
-                                                             f"{_where(t)}")]
-    trainer, loaders = trainer_for(recipe, cfg, run.path, progress, on_start=header)
-    with run.claim():
+    writes = parallel is None or parallel.main
+    header = [] if announce is None or not writes else [
+        lambda t: announce(f"run directory: {run.path}, {_where(t)}")]
+    trainer, loaders = trainer_for(recipe, cfg, run.path, progress, parallel=parallel,
+                                   on_start=header)
+    with run.claim() if writes else nullcontext():
         if resume:
             _check_resumable(run, recipe, cfg)
         start = time.perf_counter()
@@ -146,13 +165,16 @@ def train_recipe(recipe: Recipe, overrides: dict | None = None,
             results["val"] = trainer.evaluate(trainer.val_loader)  # the final weights'
         if loaders["test"] is not None:
             results["test"] = trainer.evaluate(loaders["test"])
-        if recipe.assess is not None:
+        if recipe.assess is not None and writes:
             results["test"] = {**results.get("test", {}), **_assess(recipe, trainer, cfg, run,
                                                                          loaders["datasets"])}
         old = json.loads(run.results.read_text()) if first_step and run.results.exists() else {}
         if "wall_time_s" in old:  # a resumed run: count the time before the interruption too
             results["wall_time_s"] += old["wall_time_s"]
-        run.write_json(run.results, results)
+        if parallel is not None:
+            results["nproc"] = parallel.world
+        if writes:
+            run.write_json(run.results, results)
     return results
 
 

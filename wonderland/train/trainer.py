@@ -12,9 +12,12 @@ from __future__ import annotations
 import math
 import os
 import random
+import signal
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,25 +31,34 @@ from .metrics import RunningMean, accuracy
 from .plot import plot_runs
 from .run_dir import RunDir
 
+if TYPE_CHECKING:
+    from .parallel import DataParallel
+
 Hook = Callable[..., None]
 
 
 def evaluate(model, loader, loss_fn: Callable = cross_entropy,
-             metrics: dict[str, Callable] | None = None) -> dict[str, float]:
+             metrics: dict[str, Callable] | None = None,
+             parallel: DataParallel | None = None) -> dict[str, float]:
     """The mean loss and metrics of `model` over `loader`, weighted by batch size, in eval mode
-    and without gradients (the model is put back in training mode afterwards)."""
+    and without gradients (the model is put back in training mode afterwards). With `parallel`
+    the loader holds this rank's shards, and the means are over every rank's."""
     metrics = {"accuracy": accuracy} if metrics is None else metrics
     model.eval()
     means = RunningMean()
     try:
         with no_grad():
             for x, y in loader:
+                if len(y) == 0:  # a rank's share of a batch smaller than the ranks
+                    continue
                 out = model(x)
                 values = {"loss": float(loss_fn(out, y).item())}
                 values.update({name: fn(out, y) for name, fn in metrics.items()})
                 means.update(values, len(y))
     finally:
         model.train()
+    if parallel is not None:
+        means = parallel.sum_means(means, ["loss", *metrics])
     return means.result()
 
 
@@ -66,7 +78,9 @@ class Trainer:
     restored the run (trainer.step is where it starts), on_step(trainer, record) after each
     step (record: the line just logged, or None), on_eval(trainer, metrics) after each
     evaluation; on_step and on_eval may raise StopTraining. `step_fn(trainer, x, y) -> float`,
-    when given, does the optimisation on a batch in place of the default (see train_step)."""
+    when given, does the optimisation on a batch in place of the default (see train_step).
+    With `parallel` (a DataParallel) the loaders hold this rank's shards of each batch, the
+    model trains through DistributedDataParallel, and only rank 0 writes into run_dir."""
 
     def __init__(self, model, optimizer, train_loader, *, steps: int,
                  loss_fn: Callable = cross_entropy, val_loader=None, scheduler=None,
@@ -75,7 +89,7 @@ class Trainer:
                  clip_grad_norm: float | None = None, patience: int | None = None,
                  monitor: str = "loss", mode: str = "min", val_split: str = "val",
                  save_best: bool = True, run_dir: str | os.PathLike | None = None,
-                 step_fn: Callable | None = None,
+                 step_fn: Callable | None = None, parallel: DataParallel | None = None,
                  config: dict | None = None, progress: bool = True,
                  on_start: Iterable[Hook] = (), on_step: Iterable[Hook] = (),
                  on_eval: Iterable[Hook] = ()) -> None:
@@ -91,6 +105,9 @@ class Trainer:
             raise ValueError("Trainer: early stopping (patience) needs a val_loader")
         if checkpoint_every is not None and run_dir is None:
             raise ValueError("Trainer: checkpoint_every needs a run_dir to write into")
+        if parallel is not None and step_fn is not None:
+            raise ValueError("Trainer: a step_fn does its own optimisation, which data-parallel "
+                             "training cannot split over ranks; train it in one process")
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
         self.train_loader, self.val_loader, self.loss_fn = train_loader, val_loader, loss_fn
         self.metrics = {"accuracy": accuracy} if metrics is None else dict(metrics)
@@ -101,7 +118,12 @@ class Trainer:
         self.run = RunDir(run_dir) if run_dir is not None else None
         self.config, self.progress = dict(config or {}), progress
         self.on_start, self.on_step, self.on_eval = list(on_start), list(on_step), list(on_eval)
-        self.step_fn = step_fn
+        self.step_fn, self.parallel = step_fn, parallel
+        # what trains: the model itself, or its DistributedDataParallel wrapper
+        self.net = model if parallel is None else parallel.wrap(model)
+        # whether this process writes the run directory (rank 0 alone in a parallel run)
+        self.writes = self.run is not None and (parallel is None or parallel.main)
+        self._loss_scale = 1.0  # this rank's share of the batch times the ranks (parallel)
         # where the run stands; all of it goes into a checkpoint
         self.step = self.epoch = self.batch_in_epoch = 0
         self.epoch_rng: dict | None = None  # the loader's random state when this epoch began
@@ -119,7 +141,9 @@ class Trainer:
         checkpoint there and raises TrainingInterrupted."""
         if self.run is None:  # nothing to save: Ctrl-C interrupts as usual
             return self._fit(resume, InterruptFlag())
-        with self.run.claim(), deferred_sigint() as interrupt:
+        also = () if self.parallel is None else (signal.SIGUSR1,)  # as mpiexec forwards it
+        with self.run.claim() if self.writes else nullcontext(), \
+                deferred_sigint(also) as interrupt:
             return self._fit(resume, interrupt)
 
     def _restore(self, resume: bool) -> None:
@@ -127,10 +151,12 @@ class Trainer:
         if resume and self.run.checkpoint.exists():
             self.load_checkpoint(self.run.checkpoint)
             self.resumed_from = self.step
+            if not self.writes:  # another rank of a parallel run: it reads, rank 0 writes
+                return
             self.run.truncate_log(self.step)
             if self.step < self.steps:  # the run goes on: config.json gives its new length
                 self.run.write_json(self.run.config, self.config)
-        else:
+        elif self.writes:
             self.run.clear()
             self.run.write_json(self.run.config, self.config)
 
@@ -151,11 +177,16 @@ class Trainer:
                                          "dataset, or drop_last with fewer examples than a batch)")
                     batches = self._start_epoch()
                     continue
+                if self.parallel is not None:  # every rank stops after the same step
+                    total, agreed = self.parallel.agree(len(y), interrupt.requested)
+                    self._loss_scale = len(y) * self.parallel.world / total
                 loss = self.train_step(x, y)
                 self.window.update({"loss": loss}, len(y))
                 record = None
                 if self.step % self.log_every == 0 or self.step == self.steps:
                     elapsed, t0 = time.perf_counter() - t0, time.perf_counter()
+                    if self.parallel is not None:
+                        self.window = self.parallel.sum_means(self.window, ["loss"])
                     record = {"step": self.step, "epoch": self.epoch, "split": "train",
                               **self.window.result(), "lr": self.optimizer.param_groups[0]["lr"],
                               "samples_per_s": self.window.count / max(elapsed, 1e-9)}
@@ -174,7 +205,8 @@ class Trainer:
                     last_val = self._validate()
                 if self.checkpoint_every and self.step % self.checkpoint_every == 0:
                     self.save_checkpoint(self.run.checkpoint)
-                if interrupt.requested and self.step < self.steps and not self.stopped_early:
+                interrupted = agreed if self.parallel is not None else interrupt.requested
+                if interrupted and self.step < self.steps and not self.stopped_early:
                     self.save_checkpoint(self.run.checkpoint)
                     raise TrainingInterrupted(self.step, self.run.checkpoint)
         except StopTraining:
@@ -186,7 +218,8 @@ class Trainer:
                 batches.close()
         if self.run is not None:
             self.save_checkpoint(self.run.checkpoint)
-            save(self.model.state_dict(), self.run.model)
+            if self.writes:
+                save(self.model.state_dict(), self.run.model)
             self.plot()
         return last_val
 
@@ -197,8 +230,10 @@ class Trainer:
             value = float(self.step_fn(self, x, y))
         else:
             self.optimizer.zero_grad()
-            loss = self.loss_fn(self.model(x), y)
-            loss.backward()
+            loss = self.loss_fn(self.net(x), y)
+            # data-parallel: DDP averages the ranks' gradients, so each rank's mean loss is
+            # weighted by its share of the batch to give the whole batch's mean
+            (loss if self._loss_scale == 1.0 else loss * self._loss_scale).backward()
             if self.clip_grad_norm is not None:
                 clip_grad_norm_(self.model.parameters(), self.clip_grad_norm)
             self.optimizer.step()
@@ -214,7 +249,7 @@ class Trainer:
 
     def evaluate(self, loader) -> dict[str, float]:
         """The mean loss and metrics over `loader` (see evaluate)."""
-        return evaluate(self.model, loader, self.loss_fn, self.metrics)
+        return evaluate(self.model, loader, self.loss_fn, self.metrics, self.parallel)
 
     def _validate(self) -> dict:
         metrics = self.evaluate(self.val_loader)
@@ -225,7 +260,7 @@ class Trainer:
         value = self.sign * metrics[self.monitor]  # lower is better either way
         if value < self.best:
             self.best, self.bad_evals = value, 0
-            if self.run is not None and self.save_best:
+            if self.writes and self.save_best:
                 save(self.model.state_dict(), self.run.best_model)
         else:
             self.bad_evals += 1
@@ -236,11 +271,11 @@ class Trainer:
         return metrics
 
     def _log(self, record: dict) -> None:
-        if self.run is not None:
+        if self.writes:
             self.run.log({**record, "time": time.time()})
 
     def _progress_bar(self):
-        if not self.progress:
+        if not self.progress or (self.parallel is not None and not self.parallel.main):
             return None
         from tqdm.auto import tqdm
         return tqdm(total=self.steps, initial=self.step, unit="step", dynamic_ncols=True,
@@ -319,14 +354,16 @@ class Trainer:
         random.setstate((version, tuple(internal), gauss))
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Write the training state to `path`, atomically (the old file survives a crash)."""
-        save_state(self.state_dict(), path)
+        """Write the training state to `path`, atomically (the old file survives a crash); in a
+        parallel run only rank 0 writes (every rank holds the same state)."""
+        if self.parallel is None or self.parallel.main:
+            save_state(self.state_dict(), path)
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
         self.load_state_dict(load_state(path))
 
     def plot(self) -> None:
         """Draw the run's curves.png from its metrics.jsonl."""
-        if self.run is not None and self.run.metrics.exists():
+        if self.writes and self.run.metrics.exists():
             title = Path(self.config.get("recipe", "run")).stem
             plot_runs([self.run.path], self.run.curves, title=title)
