@@ -29,12 +29,12 @@ def ranks(n: int, script: str, *args: str, timeout: float = 60) -> subprocess.Co
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=_env())
 
 
-CHECKS = ["collectives", "ddp", "functional"]
+CHECKS = ["collectives", "ddp", "functional", "pmap"]
 
 
 @pytest.fixture(scope="module", params=[2, 3])
 def suite(request):
-    """The three check scripts in one job of n ranks (MPI's start-up paid once)."""
+    """The check scripts (CHECKS) in one job of n ranks (MPI's start-up paid once)."""
     n = request.param
     start = time.monotonic()
     out = ranks(n, "suite.py", *[f"{c}.py" for c in CHECKS], timeout=120)
@@ -58,6 +58,10 @@ def test_ddp_matches_one_process_on_the_whole_batch(suite):
 
 def test_differentiable_collectives_match_one_process(suite):
     _passed(suite, "functional")
+
+
+def test_pmap_matches_vmap(suite):
+    _passed(suite, "pmap")
 
 
 @pytest.mark.parametrize("mode", ["kill", "raise", "skip"])

@@ -24,14 +24,15 @@ class VmapInfo:
     randomness: str
 
 
-def _axes_for(axes, tree, what: str) -> list:
-    """One axis (int or None) per leaf of `tree`: a single axis for all, or a matching tree."""
+def _axes_for(axes, tree, what: str, who: str = "vmap") -> list:
+    """One axis (int or None) per leaf of `tree`: a single axis for all, or a matching tree
+    (`who` names the transform in the error: vmap, pmap)."""
     leaves, spec = tree_flatten(tree)
     if axes is None or isinstance(axes, int):
         return [axes] * len(leaves)
     axis_leaves, axis_spec = tree_flatten(axes)
     if axis_spec != spec:
-        raise ValueError(f"vmap: {what} {axes!r} does not match the structure of its argument")
+        raise ValueError(f"{who}: {what} {axes!r} does not match the structure of its argument")
     return axis_leaves
 
 
