@@ -17,13 +17,11 @@ import subprocess
 import sys
 import time
 import traceback
-from pathlib import Path
 from typing import Any
 
 from .objective import train_settings
 from .study import _optuna, open_study, progress_callback, quiet_optuna
 
-ENTRY = str(Path(__file__).with_name("_mpi_entry.py"))
 POLL_MAX_S = 0.005  # longest sleep between polls: MPI's blocking receive would spin a core
 STOP_GRACE_S = 30.0  # how long mpiexec gets to stop its ranks after a Ctrl-C
 
@@ -36,7 +34,8 @@ def command(n_workers: int, spec: dict[str, Any]) -> list[str]:
 
     if n_workers < 1:
         raise ValueError(f"tune: --workers must be at least 1, got {n_workers}")
-    return mpiexec_command(n_workers + 1, ENTRY, [json.dumps(spec)])
+    return mpiexec_command(n_workers + 1, "wonderland.tune.workers", [json.dumps(spec)],
+                           module=True)
 
 
 def run(command_line: list[str], study: Any, job: str) -> int:
@@ -194,3 +193,7 @@ def worker_loop(comm, spec: dict[str, Any]) -> int:
 
 
 __all__ = ["command", "run", "fail_unfinished", "rank_main", "main_loop", "worker_loop"]
+
+
+if __name__ == "__main__":  # each rank: python -m mpi4py -m wonderland.tune.workers SPEC
+    sys.exit(rank_main(sys.argv[1:]))
