@@ -35,9 +35,9 @@ def _finish(job: subprocess.Popen, timeout: float = 120) -> str:
     return out
 
 
-def _one_process(run_dir, steps: int) -> None:
+def _one_process(run_dir, steps: int, *args: str) -> None:
     assert cli_main(["train", RECIPE, "--run-dir", str(run_dir), "--no-progress",
-                     "--steps", str(steps)]) == 0
+                     "--steps", str(steps), *args]) == 0
 
 
 def _same_run(ours: Path, reference: Path) -> None:
@@ -68,7 +68,10 @@ def test_three_ranks_train_as_one_process(tmp_path):
 
 def test_ctrl_c_stops_every_rank_with_a_checkpoint_that_resumes(tmp_path):
     run = tmp_path / "two"
-    job = _train(run, "--nproc", "2", "--steps", "100000")
+    # one log line at the end: the interrupted run's log window is never empty, and its sums
+    # over both ranks must survive the checkpoint
+    once = ("--log_every", "100000")
+    job = _train(run, "--nproc", "2", "--steps", "100000", *once)
     deadline = time.monotonic() + 60
     while not (run / "metrics.jsonl").exists() and time.monotonic() < deadline:
         time.sleep(0.05)  # training is under way once rank 0 logs
@@ -80,9 +83,9 @@ def test_ctrl_c_stops_every_rank_with_a_checkpoint_that_resumes(tmp_path):
     assert "--nproc 2" in out and "Traceback" not in out
     assert (run / "checkpoint.safetensors").exists() and not (run / "model.safetensors").exists()
     total = step + 7
-    out = _finish(_train(run, "--nproc", "2", "--steps", str(total)))
+    out = _finish(_train(run, "--nproc", "2", "--steps", str(total), *once))
     assert f"resuming at step {step} of {total}" in out
-    _one_process(tmp_path / "one", total)
+    _one_process(tmp_path / "one", total, *once)
     _same_run(run, tmp_path / "one")
 
 

@@ -342,8 +342,9 @@ class Trainer:
         self.best, self.bad_evals, self.stopped_early = (stop["best"], stop["bad_evals"],
                                                          stop["stopped"])
         self.window = RunningMean()
-        self.window.sums = dict(state["log_window"]["sums"])
-        self.window.count = state["log_window"]["count"]
+        if self.parallel is None or self.parallel.main:  # the others' shares are in rank 0's
+            self.window.sums = dict(state["log_window"]["sums"])
+            self.window.count = state["log_window"]["count"]
         rng = state["rng"]
         wl_random.default_generator.set_state(rng["wonderland"])
         loader_gen = getattr(self.train_loader, "generator", None)
@@ -354,10 +355,16 @@ class Trainer:
         random.setstate((version, tuple(internal), gauss))
 
     def save_checkpoint(self, path: str | os.PathLike) -> None:
-        """Write the training state to `path`, atomically (the old file survives a crash); in a
-        parallel run only rank 0 writes (every rank holds the same state)."""
-        if self.parallel is None or self.parallel.main:
-            save_state(self.state_dict(), path)
+        """Write the training state to `path`, atomically (the old file survives a crash). In a
+        parallel run every rank calls it and rank 0 alone writes: every rank holds the same
+        state but for the log window, whose sums over the ranks it saves."""
+        state = self.state_dict()
+        if self.parallel is not None:
+            window = self.parallel.sum_means(self.window, ["loss"])
+            state["log_window"] = {"sums": window.sums, "count": window.count}
+            if not self.parallel.main:
+                return
+        save_state(state, path)
 
     def load_checkpoint(self, path: str | os.PathLike) -> None:
         self.load_state_dict(load_state(path))
