@@ -85,3 +85,12 @@ def test_ppo_twin_benchmark_smoke(tmp_path):
     for who in ("wonderland", "torch"):  # a random policy's CartPole episodes: about 22 steps
         assert figures[who]["episodes"] > 10 and 8 < figures[who]["last_mean"] < 100
     assert "ratio wonderland / torch" in proc.stdout
+
+
+def test_distributed_benchmark_smoke():
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "distributed.py"),
+                           "--width", "32", "--batch", "8", "--repeats", "1"],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    assert "| 2 ranks x 1 thread, DDP |" in proc.stdout, proc.stdout
+    assert proc.stdout.count("| GPT-2 small (496 MB) |") == 4, proc.stdout
