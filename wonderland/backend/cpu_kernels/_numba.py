@@ -3,16 +3,21 @@
 kernels than without). Waking that pool costs 0.1-0.2 ms a call while OpenBLAS's threads spin
 after a matrix product, so only the pool kernels use it; the one-pass kernels run on the
 calling thread, in vector registers, and win by passes saved."""
+import functools
 import os
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
 from . import KERNEL_MIN_SIZE
+
+# Compiled kernels are kept on disk (numba's cache: beside this file, or in the user's cache
+# when that folder is read-only), so a later process loads them instead of compiling them again
+njit = functools.partial(numba.njit, cache=True)
 
 __all__ = ["FLOATS", "KERNEL_MIN_SIZE", "contiguous_alike", "njit", "prange"]
 
