@@ -121,10 +121,14 @@ class Reducer:
         while self.next < len(self.buckets) and self.buckets[self.next].pending == 0:
             done = self.buckets[self.next]
             self.next += 1
-            averaged = _average(done.flat)
+            summed, size = _sum(done.flat), group._state.size
             for j, q in enumerate(done.params):
-                part = averaged[done.offsets[j]:done.offsets[j + 1]]
-                value = Tensor._make(part.reshape(q.shape).astype(done.flat.dtype), q.device)
+                part = summed[done.offsets[j]:done.offsets[j + 1]].reshape(q.shape)
+                # the mean, in one pass that also copies it out of the bucket (which the next
+                # iteration overwrites)
+                average = np.divide(part, size, dtype=part.dtype).astype(done.flat.dtype,
+                                                                         copy=False)
+                value = Tensor._make(average, q.device)
                 if q is p and g is not None:  # backward adds what the hook returns to .grad
                     q.grad, replacement = None, value
                 else:
@@ -136,14 +140,14 @@ class Reducer:
             h.remove()
 
 
-def _average(flat: np.ndarray) -> np.ndarray:
+def _sum(flat: np.ndarray) -> np.ndarray:
+    """The bucket summed over the ranks (in float32 for bfloat16)."""
     from mpi4py import MPI
 
     comm = group._require("DistributedDataParallel")
     work = flat if flat.dtype.kind == "f" else flat.astype(np.float32)  # bfloat16: in float32
     request = comm.Iallreduce(MPI.IN_PLACE, work, MPI.SUM)
     group.wait(request, "DistributedDataParallel (gradient all_reduce)")
-    work /= group._state.size
     return work
 
 
