@@ -23,6 +23,7 @@ from . import (
 from .amp import autocast
 from .backend.threads import get_num_threads, set_num_threads
 from .backends import get_float32_matmul_precision, set_float32_matmul_precision
+from .compiler import compile  # noqa: A004  (torch.compile's name)
 from .core.device import Device, as_device
 from .core.dtype import (
     DType,
@@ -70,7 +71,7 @@ del _internal
 # on first use (`import wonderland.viz`), as each pulls in more than a training script needs.
 __all__ = [
     "autograd", "backend", "data", "func", "nn", "ops", "optim", "serialization", "train", "tune",
-    "accelerator", "amp", "backends", "cuda", "autocast",
+    "accelerator", "amp", "backends", "cuda", "autocast", "compile",
     "get_float32_matmul_precision", "set_float32_matmul_precision",
     "get_num_threads", "set_num_threads",
     "Tensor", "is_tensor", "Device", "device", "as_device",

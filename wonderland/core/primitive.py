@@ -76,17 +76,7 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
     if _observers:
         for hook in _observers:
             hook(prim, xs)
-    xp = device.xp
-    kernels = device.kernels  # compiled replacements of some forwards (backend/kernels.py)
-    kernel = kernels.get(prim.__class__) if kernels else None
-    data = NotImplemented if kernel is None else kernel(prim, *[x._data for x in xs])
-    if data is NotImplemented:  # no kernel, or one that declines these inputs
-        data = prim.forward(xp, *[x._data for x in xs])
-    if prim.moves_data:
-        device = prim.output_device(device)
-        xp = device.xp
-    if data.__class__ is not xp.ndarray:  # NumPy returns scalars, not 0-d arrays, from 0-d math
-        data = xp.asarray(data)
+    data, device = run_forward(prim, device, [x._data for x in xs])
     out = Tensor._make(data, device)
     if prim.differentiable and is_floating_np(data.dtype) and is_grad_enabled():
         for x in xs:
@@ -98,7 +88,26 @@ def bind(prim: Primitive, *xs: Tensor) -> Tensor:
                 break
     if _anomaly is not None:  # anomaly mode (autodiff/anomaly.py): check values, note the caller
         _anomaly.after(prim, xs, out)
+    if _tracer is not None:  # wl.compile is recording (compile/trace.py)
+        _tracer.record(prim, xs, out)
     return out
+
+
+def run_forward(prim: Primitive, device, arrays: list):
+    """(output array, its device): the device's compiled kernel for prim when one is
+    registered and takes these arrays, else prim's forward. bind's work without the tape, which
+    wl.compile's replay shares."""
+    kernels = device.kernels  # compiled replacements of some forwards (backend/kernels.py)
+    kernel = kernels.get(prim.__class__) if kernels else None
+    data = NotImplemented if kernel is None else kernel(prim, *arrays)
+    if data is NotImplemented:  # no kernel, or one that declines these inputs
+        data = prim.forward(device.xp, *arrays)
+    if prim.moves_data:
+        device = prim.output_device(device)
+    xp = device.xp
+    if data.__class__ is not xp.ndarray:  # NumPy returns scalars, not 0-d arrays, from 0-d math
+        data = xp.asarray(data)
+    return data, device
 
 
 def _bind_at_level(prim: Primitive, xs, level: int) -> Tensor:
@@ -113,6 +122,8 @@ _observers: list = []
 # Anomaly mode's monitor while it is on (wonderland.autodiff.anomaly), else None: the only cost
 # of anomaly detection when it is off is this one test per bind.
 _anomaly = None
+# wl.compile's recorder while it traces a function (wonderland.compile.trace), else None.
+_tracer = None
 
 
 from . import batching, dual  # noqa: E402  (both need bind and Primitive defined above)

@@ -1,7 +1,11 @@
 """Random state: a Generator object and the default one that wl.manual_seed resets."""
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
+
+_generators: weakref.WeakSet = weakref.WeakSet()  # every live Generator (see all_generators)
 
 
 class Generator:
@@ -9,6 +13,7 @@ class Generator:
 
     def __init__(self, seed: int | None = None):
         self.manual_seed(seed if seed is not None else _fresh_seed())
+        _generators.add(self)
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream; negative seeds are taken modulo 2**64, as PyTorch does."""
@@ -43,6 +48,11 @@ def seed() -> int:
 
 def initial_seed() -> int:
     return default_generator.initial_seed()
+
+
+def all_generators() -> list[Generator]:
+    """Every Generator alive now (wl.compile checks that a trace draws from none of them)."""
+    return list(_generators)
 
 
 def _fresh_seed() -> int:
