@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from ..core.primitive import run_forward
 from ..core.tensor import Tensor
+from . import fuse
 from .trace import Recorder, Step
 
 
 @dataclass
 class Plan:
-    steps: list[Step]
+    steps: list  # Steps, and FusedChains of them (fuse.py)
     n_inputs: int
     captured: dict[int, Tensor]  # slot -> tensor whose array is read at each replay
     outputs: list[int]  # the slots of the output leaves
@@ -30,6 +31,8 @@ class Plan:
                 kept.append(step)
                 needed.update(step.inputs)
         kept.reverse()
+        if fuse.available():
+            kept = _fused(kept, recorder, out_slots)
         last_read: dict[int, int] = {}
         for i, step in enumerate(kept):
             for slot in step.inputs:
@@ -50,14 +53,32 @@ class Plan:
         for slot, t in self.captured.items():
             env[slot] = t._data  # read now: a parameter may have changed since the trace
         for step, frees in zip(self.steps, self.frees):
-            env[step.output] = run_forward(step.prim, step.device,
-                                           [env[s] for s in step.inputs])[0]
+            if step.__class__ is Step:
+                env[step.output] = run_forward(step.prim, step.device,
+                                               [env[s] for s in step.inputs])[0]
+            else:
+                step.run(env)
             for slot in frees:
                 env[slot] = None
         return [Tensor._make(env[s], self.devices[s]) for s in self.outputs]
 
     def __len__(self) -> int:
-        return len(self.steps)
+        return sum(len(s.steps) if hasattr(s, "steps") else 1 for s in self.steps)
+
+    def fused(self) -> int:
+        """How many fused chains the plan runs."""
+        return sum(1 for s in self.steps if s.__class__ is not Step)
+
+
+def _fused(steps: list[Step], recorder: Recorder, out_slots: list[int]) -> list:
+    """The steps with their elementwise chains fused (fuse.py), from the traced arrays."""
+    shapes = {i: t._data.shape for i, t in enumerate(recorder.tensors)}
+    dtypes = {i: t._data.dtype for i, t in enumerate(recorder.tensors)}
+    read_after: dict[int, int] = {}
+    for i, step in enumerate(steps):
+        for slot in step.inputs:
+            read_after[slot] = i
+    return fuse.fuse(steps, shapes, dtypes, read_after, set(out_slots))
 
 
 __all__ = ["Plan"]
