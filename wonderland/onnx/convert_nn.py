@@ -1,6 +1,6 @@
 """Converters of the layer primitives: Affine (Gemm, or MatMul + Add beyond 2-D), MatMul,
-Conv, ConvInputGrad run forwards (ConvTranspose) and BlockMax (MaxPool with the stride of its
-kernel)."""
+Conv, ConvInputGrad run forwards (ConvTranspose), BlockMax (MaxPool with the stride of its
+kernel) and the fused GRU and LSTM cells (their formulas, node by node)."""
 from __future__ import annotations
 
 from .table import converts
@@ -54,3 +54,44 @@ def block_max(g, prim, ins, xs, out):
 @converts("Einsum")
 def einsum(g, prim, ins, xs, out):
     return g.node("Einsum", ins, equation=",".join(prim.inputs) + "->" + prim.output)
+
+
+def _one_row(g, ins, xs, out) -> list[str]:
+    """A cell's constant inputs that repeat one row along the first dim (a zero initial state
+    made at the example's batch size, and its products with the weights) cut to that row, so
+    that ONNX broadcasts them and the batch stays dynamic, while a live input spans the dim."""
+    consts = {t.name for t in g.initializers}
+    if out.ndim < 2 or out.shape[0] < 2 or not any(
+            name not in consts and x.shape[0] == out.shape[0] for name, x in zip(ins, xs)):
+        return ins
+    return [g.node("Slice", [name, g.ints([0]), g.ints([1]), g.ints([0])])
+            if name in consts and x.ndim == out.ndim and (x._data == x._data[:1]).all()
+            else name for name, x in zip(ins, xs)]
+
+
+def _split(g, x: str, parts: int, size: int) -> list[str]:
+    """x cut into `parts` blocks of `size` along the last axis."""
+    return g.node("Split", [x, g.ints([size] * parts)], outputs=parts, axis=-1)
+
+
+@converts("GruCell")
+def gru_cell(g, prim, ins, xs, out):
+    """h' = n + z (h - n), r and z sigmoids of gi + gh, n = tanh(i_n + r h_n)."""
+    size, ins = xs[2].shape[-1], _one_row(g, ins, xs, out)
+    i_r, i_z, i_n = _split(g, ins[0], 3, size)
+    h_r, h_z, h_n = _split(g, ins[1], 3, size)
+    r = g.node("Sigmoid", [g.node("Add", [i_r, h_r])])
+    z = g.node("Sigmoid", [g.node("Add", [i_z, h_z])])
+    n = g.node("Tanh", [g.node("Add", [i_n, g.node("Mul", [r, h_n])])])
+    return g.node("Add", [n, g.node("Mul", [z, g.node("Sub", [ins[2], n])])])
+
+
+@converts("LstmCell")
+def lstm_cell(g, prim, ins, xs, out):
+    """[h', c'] with c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c')."""
+    ins = _one_row(g, ins, xs, out)
+    a_i, a_f, a_g, a_o = _split(g, ins[0], 4, xs[1].shape[-1])
+    c2 = g.node("Add", [g.node("Mul", [g.node("Sigmoid", [a_f]), ins[1]]),
+                        g.node("Mul", [g.node("Sigmoid", [a_i]), g.node("Tanh", [a_g])])])
+    h2 = g.node("Mul", [g.node("Sigmoid", [a_o]), g.node("Tanh", [c2])])
+    return g.node("Concat", [h2, c2], axis=-1)

@@ -1,5 +1,5 @@
 """The primitives, one class each with forward, vjp and jvp, and the public functions on them."""
-from . import extra_methods, methods
+from . import extra_methods, methods, recurrent  # recurrent: the fused GRU and LSTM cells
 from .binary import add, div, maximum, minimum, mul, pow, square, sub, where
 from .compare import (
                       allclose,

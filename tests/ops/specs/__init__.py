@@ -10,6 +10,7 @@ from . import (
                linalg_decompositions,
                matmul,
                more_ops,
+               recurrent,
                reduce,
                shape,
                sort,
@@ -22,7 +23,7 @@ from .float16 import SPECS as FLOAT16_EXTREMES
 
 FLOAT64_SPECS = [s for family in (unary, binary, compare, reduce, shape, index, matmul, sort, conv,
                                   transformer, fused, special, linalg_decompositions,
-                                  more_ops, sparse)
+                                  more_ops, sparse, recurrent)
                  for s in family.SPECS]
 FLOAT16_TWINS = [t for t in map(float16_twin, FLOAT64_SPECS) if t is not None]
 ALL_SPECS = FLOAT64_SPECS + FLOAT16_TWINS + FLOAT16_EXTREMES
