@@ -43,7 +43,11 @@ _SAVED: dict[int, tuple] = {}  # id(output array) -> (weak reference to it, gate
 def _save(out, *gates) -> None:
     """Keep `gates` while `out` lives (the weak reference's callback drops them)."""
     key = id(out)
-    _SAVED[key] = (weakref.ref(out, lambda _, key=key: _SAVED.pop(key, None)), gates)
+    try:
+        ref = weakref.ref(out, lambda _, key=key: _SAVED.pop(key, None))
+    except TypeError:  # an array type without weak references: the gradient recomputes
+        return
+    _SAVED[key] = (ref, gates)
 
 
 def _saved(y: Tensor):
