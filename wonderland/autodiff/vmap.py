@@ -36,18 +36,25 @@ def _axes_for(axes, tree, what: str, who: str = "vmap") -> list:
     return axis_leaves
 
 
-def _batch_size(leaves, axes) -> int:
+def mapped_sizes(leaves, axes, who: str = "vmap") -> dict[int, int]:
+    """{leaf index: its size along its axis} for the leaves in_axes maps, after checking that
+    each is a tensor with that axis (`who` names the transform in the error: vmap, pmap)."""
     sizes = {}
     for i, (x, ax) in enumerate(zip(leaves, axes)):
         if ax is None:
             continue
         if not isinstance(x, Tensor):
-            raise TypeError(f"vmap: in_axes gives axis {ax} for a {type(x).__name__}, "
-                            f"which is not a tensor; use None for it")
+            raise TypeError(f"{who}: in_axes gives axis {ax} for input leaf {i}, a "
+                            f"{type(x).__name__}, which is not a tensor; use None for it")
         if not -x.ndim <= ax < x.ndim:
-            raise ValueError(f"vmap: in_axes {ax} is out of range for an input of shape "
-                             f"{x.shape}")
+            raise ValueError(f"{who}: in_axes {ax} is out of range for input leaf {i} of "
+                             f"shape {tuple(x.shape)}")
         sizes[i] = x.shape[ax]
+    return sizes
+
+
+def _batch_size(leaves, axes) -> int:
+    sizes = mapped_sizes(leaves, axes)
     if not sizes:
         raise ValueError("vmap: in_axes marks no input as batched")
     if len(set(sizes.values())) > 1:

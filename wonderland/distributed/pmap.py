@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..autodiff.custom import Function
 from ..autodiff.custom_batch import tape_level
 from ..autodiff.pytree import tree_flatten, tree_map, tree_unflatten
-from ..autodiff.vmap import _axes_for
+from ..autodiff.vmap import _axes_for, mapped_sizes
 from ..core.batching import BatchedTensor
 from ..core.tensor import Tensor
 from . import collectives as C
@@ -218,23 +218,17 @@ def _in_axes(in_axes, args: tuple) -> list:
 
 
 def _check_sizes(leaves: list, axes: list, world: int) -> None:
-    if all(ax is None for ax in axes):
+    sizes = mapped_sizes(leaves, axes, "pmap")
+    if not sizes:
         raise ValueError("pmap: in_axes marks no input as mapped (pmap needs at least one)")
-    for i, (x, ax) in enumerate(zip(leaves, axes)):
-        if ax is None:
-            continue
-        if not isinstance(x, Tensor):
-            raise TypeError(f"pmap: in_axes gives axis {ax} for input leaf {i}, a "
-                            f"{type(x).__name__}, which is not a tensor; use None for it")
-        if not -x.ndim <= ax < x.ndim:
-            raise ValueError(f"pmap: in_axes {ax} is out of range for input leaf {i} of "
-                             f"shape {tuple(x.shape)}")
-        if x.shape[ax] != world:
+    for i, size in sizes.items():
+        if size != world:
+            x, ax = leaves[i], axes[i]
             where = ("the world size" if _grouped() else "the world size without a process "
                      "group (start N processes with `wonderland launch -n N` and call "
                      "wonderland.distributed.init_process_group)")
             raise ValueError(f"pmap: input leaf {i} of shape {tuple(x.shape)} has size "
-                             f"{x.shape[ax]} along its mapped axis {ax}; pmap runs one replica "
+                             f"{size} along its mapped axis {ax}; pmap runs one replica "
                              f"per process, so it must be {world}, {where}")
 
 
