@@ -59,11 +59,12 @@ device = Device
 
 __version__ = "0.1.0"
 
-# The layers underneath (core, autodiff, functional, atomic) are imported above
+# The layers underneath (core, autodiff, functional, atomic, compiler) are imported above
 # as a side effect; their public names are re-exported here or through the subpackages
-# (wl.func, wl.autograd, wl.nn.functional), so the modules themselves leave the namespace.
+# (wl.func, wl.autograd, wl.nn.functional; wl.compile is compiler's function), so the modules
+# themselves leave the namespace.
 # `import wonderland.core.tensor` and `from wonderland.core import ...` still work.
-for _internal in ("atomic", "autodiff", "core", "functional"):
+for _internal in ("atomic", "autodiff", "compiler", "core", "functional"):
     globals().pop(_internal, None)
 del _internal
 

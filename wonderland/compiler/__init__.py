@@ -24,8 +24,7 @@ from ..autodiff.pytree import tree_flatten, tree_unflatten
 from ..core import primitive
 from ..core.grad_mode import is_grad_enabled
 from ..core.tensor import Tensor
-from .plan import Plan
-from .trace import Recorder, tracing
+from . import plan, trace
 
 
 class CompiledFunction:
@@ -33,7 +32,7 @@ class CompiledFunction:
 
     def __init__(self, fn: Callable) -> None:
         self.fn = fn
-        self._plans: dict[Hashable, Plan | str] = {}  # signature -> plan, or why none
+        self._plans: dict[Hashable, plan.Plan | str] = {}  # signature -> plan, or why none
         self._output_specs: dict[Hashable, Any] = {}
         functools.update_wrapper(self, fn)
 
@@ -42,24 +41,24 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)  # see every primitive
         leaves, spec = tree_flatten((args, kwargs))
         key = _signature(leaves, spec)
-        plan = self._plans.get(key)
-        if plan is None:
+        found = self._plans.get(key)
+        if found is None:
             return self._trace(key, leaves, args, kwargs)
-        if isinstance(plan, str):  # refused: eager, as the function itself
+        if isinstance(found, str):  # refused: eager, as the function itself
             return self.fn(*args, **kwargs)
-        outputs = plan.replay([x for x in leaves if isinstance(x, Tensor)])
+        outputs = found.replay([x for x in leaves if isinstance(x, Tensor)])
         return tree_unflatten(self._output_specs[key], outputs)
 
     def _trace(self, key, leaves, args, kwargs):
         """Run fn once, eagerly, recording; keep its plan, or the reason it has none."""
-        recorder = Recorder([x for x in leaves if isinstance(x, Tensor)])
-        with tracing(recorder):
+        recorder = trace.Recorder([x for x in leaves if isinstance(x, Tensor)])
+        with trace.tracing(recorder):
             result = self.fn(*args, **kwargs)
         recorder.check_unmoved()
         outputs, out_spec = tree_flatten(result)
         _check_outputs(recorder, outputs)
         if recorder.refused is None:
-            self._plans[key] = Plan.from_trace(recorder, outputs)
+            self._plans[key] = plan.Plan.from_trace(recorder, outputs)
             self._output_specs[key] = out_spec
         else:
             self._plans[key] = recorder.refused
@@ -70,8 +69,8 @@ class CompiledFunction:
     def explain(self) -> list[str]:
         """One line per signature traced so far: the number of steps replayed, or why the
         function runs eagerly for it."""
-        return [plan if isinstance(plan, str) else f"{len(plan)} primitives replayed"
-                for plan in self._plans.values()]
+        return [p if isinstance(p, str) else f"{len(p)} primitives replayed"
+                for p in self._plans.values()]
 
 
 def compile(fn: Callable | None = None, *, fullgraph: bool = False, dynamic: bool | None = None,
@@ -111,7 +110,7 @@ class _FullGraph:
         return self.compiled.explain()
 
 
-def _check_outputs(recorder: Recorder, outputs: list) -> None:
+def _check_outputs(recorder: trace.Recorder, outputs: list) -> None:
     for out in outputs:
         if not isinstance(out, Tensor):
             recorder.refuse(f"it returns a {type(out).__name__}, not only tensors (a replay "
