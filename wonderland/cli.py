@@ -69,15 +69,9 @@ def _train_argv(ns, extra: list[str], run_dir: Path) -> list[str]:
 
 def _launch_ranks(ns, extra: list[str], recipe, overrides: dict, run_dir: Path) -> int:
     """`train --nproc N` outside MPI: check what can be checked once, then start N ranks of
-    this same command under mpiexec (each finds itself in the job and trains its share).
-
-    mpiexec answers Ctrl-C by killing its ranks, so it runs in a session of its own, out of the
-    terminal's reach; Ctrl-C here becomes SIGUSR1 to mpiexec, which forwards it to every rank:
-    they stop after the same step and rank 0 saves a checkpoint. A second Ctrl-C ends the job."""
-    import signal
-    import subprocess
-
-    from .distributed.launcher import mpiexec_command
+    this same command under mpiexec (each finds itself in the job and trains its share); a
+    Ctrl-C reaches them as SIGUSR1 (see run_interruptible): 130 when one came."""
+    from .distributed.launcher import mpiexec_command, run_interruptible
 
     cfg = recipe.configure(overrides)
     if recipe.train_step is not None:
@@ -87,32 +81,9 @@ def _launch_ranks(ns, extra: list[str], recipe, overrides: dict, run_dir: Path) 
         raise UsageError(f"--nproc {ns.nproc} splits each batch over {ns.nproc} processes: "
                          f"batch_size {cfg.get('batch_size')} is too small")
     argv = _train_argv(ns, extra, run_dir) + (["--fresh"] if ns.fresh else [])
-    job = subprocess.Popen(mpiexec_command(ns.nproc, "wonderland.cli", argv, module=True),
-                           start_new_session=True)
-
-    def forward(signum, frame) -> None:
-        job.send_signal(signal.SIGUSR1 if forward.first else signal.SIGTERM)
-        forward.first = False
-
-    forward.first = True
-    previous = signal.signal(signal.SIGINT, forward)
-    try:
-        code = job.wait()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    return code if forward.first else 130  # the ranks stopped cleanly when asked: 0 there
-
-
-def _join_ranks(nproc: int):
-    """In a rank of `train --nproc N`: join the process group and return its DataParallel."""
-    from . import distributed as dist
-    from .train.parallel import DataParallel
-
-    dist.init_process_group("mpi")
-    if dist.get_world_size() != nproc:
-        raise UsageError(f"--nproc {nproc}, but mpiexec started {dist.get_world_size()} "
-                         f"processes")
-    return DataParallel()
+    code, interrupted = run_interruptible(mpiexec_command(ns.nproc, "wonderland.cli", argv,
+                                                          module=True))
+    return 130 if interrupted else code  # the ranks stopped cleanly when asked: 0 there
 
 
 def cmd_train(ns, extra: list[str]) -> int:
@@ -131,7 +102,9 @@ def cmd_train(ns, extra: list[str]) -> int:
         print(f"{recipe.name}: {recipe.description} ({ns.nproc} processes)", flush=True)
         return _launch_ranks(ns, extra, recipe, overrides, run_dir)
     if ns.nproc > 1:
-        parallel = _join_ranks(ns.nproc)
+        from .train.parallel import join
+
+        parallel = join(ns.nproc)
     else:
         print(f"{recipe.name}: {recipe.description}", flush=True)
     say = print if parallel is None or parallel.main else (lambda *a, **k: None)

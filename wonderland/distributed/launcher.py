@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
@@ -58,6 +59,28 @@ def mpiexec_command(nproc: int, script: str, args: list[str] = (),
     return command
 
 
+def run_interruptible(command: list[str]) -> tuple[int, bool]:
+    """Run an mpiexec command line; (its exit status, whether Ctrl-C came).
+
+    mpiexec answers SIGINT by killing its ranks, so the job runs in a session of its own, out
+    of the terminal's reach, and Ctrl-C here becomes SIGUSR1, which mpiexec forwards to every
+    rank (a training then stops after the same step on all and saves a checkpoint). A second
+    Ctrl-C sends SIGTERM: the job ends at once."""
+    job = subprocess.Popen(command, start_new_session=True)
+    presses: list[int] = []
+
+    def forward(signum, frame) -> None:
+        job.send_signal(signal.SIGTERM if presses else signal.SIGUSR1)
+        presses.append(signum)
+
+    previous = signal.signal(signal.SIGINT, forward)
+    try:
+        code = job.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return code, bool(presses)
+
+
 def launch(nproc: int, script: str, args: list[str] = (), mpiexec_args: list[str] = (),
            timeout: float | None = None) -> int:
     """Run script on nproc ranks; returns mpiexec's exit status (non-zero when a rank failed)."""
@@ -67,4 +90,5 @@ def launch(nproc: int, script: str, args: list[str] = (), mpiexec_args: list[str
     return subprocess.run(command, timeout=timeout).returncode
 
 
-__all__ = ["launch", "mpiexec_command", "find_mpiexec", "mpi4py_installed", "in_mpi_job"]
+__all__ = ["launch", "mpiexec_command", "find_mpiexec", "mpi4py_installed", "in_mpi_job",
+           "run_interruptible"]

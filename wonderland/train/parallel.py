@@ -72,4 +72,17 @@ class DataParallel:
         return np.asarray(t._data)
 
 
-__all__ = ["DataParallel"]
+def join(nproc: int) -> DataParallel:
+    """In a rank of `wonderland train --nproc N`: join the process group (checking that mpiexec
+    started N ranks) and return this rank's DataParallel."""
+    from .. import distributed as dist
+    from .settings import UsageError
+
+    dist.init_process_group("mpi")
+    if dist.get_world_size() != nproc:
+        raise UsageError(f"--nproc {nproc}, but mpiexec started {dist.get_world_size()} "
+                         f"processes")
+    return DataParallel()
+
+
+__all__ = ["DataParallel", "join"]
