@@ -71,3 +71,18 @@ def test_small_arrays_and_other_ops_are_not_fused():
     compiled(wl.randn(N), wl.randn(N))  # a new signature: Mul, Add fused; exp ends the chain
     plans = list(compiled._plans.values())
     assert plans[1].fused() == 1  # and the Mul after exp, alone, stays a step
+
+
+def test_a_long_chain_split_over_two_threads_gives_the_same_bits():
+    n = fuse.SPLIT_MIN_SIZE + 1000  # not a multiple of the split's alignment
+    a, b = wl.randn(n), wl.randn(n)
+    compiled = wl.compile(lambda x, y: (x - y) * x + 0.25)
+    before = wl.get_num_threads()
+    wl.set_num_threads(2)
+    try:
+        compiled(a, b)
+        assert _plan(compiled).fused() == 1
+        got = compiled(a, b)
+    finally:
+        wl.set_num_threads(before)
+    np.testing.assert_array_equal(np.asarray(got), np.asarray((a - b) * a + 0.25))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..backend import threads as threads_module
 from ..core.primitive import run_forward
 from ..ops.binary import Add, Div, Mul, Sub
 from ..ops.shape import BroadcastTo
@@ -23,6 +24,9 @@ from ..ops.unary import Neg
 from .trace import Step
 
 FUSE_MIN_SIZE = 1 << 14  # below this a pass costs less than calling a kernel
+SPLIT_MIN_SIZE = 1 << 20  # from here a chain's loop is split over the pool's threads (measured:
+# 1M float32 elements 0.38 ms on 2 threads against 0.67 on 1; 256K lost, 0.15 against 0.12)
+
 # the scalar expression of each fusable primitive, in its operands' order
 EXPRESSIONS = {Add: "({0} + {1})", Sub: "({0} - {1})", Mul: "({0} * {1})", Div: "({0} / {1})",
                Neg: "(-{0})"}
@@ -58,9 +62,19 @@ class FusedChain:
                                                [env[s] for s in step.inputs])[0]
             return
         outs = [np.empty(self.shape, self.dtype) for _ in self.outputs]
-        kernel(self.source)(*[a.reshape(-1) for a in ins],
-                            *[self.dtype.type(env[s]) for s in self.scalars],
-                            *[o.reshape(-1) for o in outs])
+        flat = [a.reshape(-1) for a in ins]
+        numbers = [self.dtype.type(env[s]) for s in self.scalars]
+        written = [o.reshape(-1) for o in outs]
+        loop = kernel(self.source)
+        size, threads = flat[0].size, threads_module.get_num_threads()
+        if size < SPLIT_MIN_SIZE or threads < 2:
+            loop(*flat, *numbers, *written)
+        else:  # each thread its own range (the loop releases the GIL): the same values
+            bounds = [size * k // threads // 64 * 64 for k in range(threads)] + [size]
+            threads_module.parallel_for(
+                list(zip(bounds[:-1], bounds[1:])),
+                lambda r, worker: loop(*[a[r[0]:r[1]] for a in flat], *numbers,
+                                       *[o[r[0]:r[1]] for o in written]))
         for slot, out in zip(self.outputs, outs):
             env[slot] = out
 
@@ -148,7 +162,7 @@ def kernel(source: str):
 
         namespace: dict = {}
         exec(compile(source, "<wl.compile fused chain>", "exec"), namespace)  # our own text
-        compiled = _kernels[source] = njit(error_model="numpy")(namespace["fused"])
+        compiled = _kernels[source] = njit(error_model="numpy", nogil=True)(namespace["fused"])
     return compiled
 
 
